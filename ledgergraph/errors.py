@@ -1,0 +1,111 @@
+"""Every error LedgerGraph raises on purpose, each with a stable GraphQL ``extensions.code``.
+
+    LedgerGraphError                       INTERNAL_SERVER_ERROR
+    ├── BadUserInput                       BAD_USER_INPUT
+    ├── Unauthenticated                    UNAUTHENTICATED
+    ├── ConnectionProblem
+    │   ├── NotConnected                   NOT_CONNECTED
+    │   ├── ReauthRequired                 REAUTH_REQUIRED
+    │   └── BusinessUnavailable            BUSINESS_UNAVAILABLE
+    ├── ServiceUnavailable                 SERVICE_UNAVAILABLE   (our own store is down)
+    ├── ConnectFlowError                   CONNECT_FAILED        (OAuth connect/callback)
+    └── UpstreamError                      UPSTREAM_ERROR        (Sage answered oddly)
+        ├── UpstreamUnavailable            UPSTREAM_UNAVAILABLE  (5xx, timeouts, resets)
+        ├── RateLimited                    RATE_LIMITED
+        ├── NotFound                       NOT_FOUND
+        ├── Forbidden                      FORBIDDEN
+        └── ValidationFailed               VALIDATION_FAILED
+
+Messages are written for the person reading the GraphQL response: they say what happened and
+what to do next, and never carry tokens, secrets or stack traces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+
+class LedgerGraphError(Exception):
+    code: ClassVar[str] = "INTERNAL_SERVER_ERROR"
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra: dict[str, Any] = extensions
+
+    @property
+    def extensions(self) -> Mapping[str, Any]:
+        return {"code": self.code, "retryable": self.retryable, **self.extra}
+
+
+class BadUserInput(LedgerGraphError):
+    code = "BAD_USER_INPUT"
+
+
+class Unauthenticated(LedgerGraphError):
+    code = "UNAUTHENTICATED"
+
+
+class ConnectionProblem(LedgerGraphError):
+    """The tenant's Sage connection cannot serve requests until someone acts."""
+
+
+class NotConnected(ConnectionProblem):
+    code = "NOT_CONNECTED"
+
+
+class ReauthRequired(ConnectionProblem):
+    code = "REAUTH_REQUIRED"
+
+
+class BusinessUnavailable(ConnectionProblem):
+    code = "BUSINESS_UNAVAILABLE"
+
+
+class ServiceUnavailable(LedgerGraphError):
+    code = "SERVICE_UNAVAILABLE"
+    retryable = True
+
+
+class ConnectFlowError(LedgerGraphError):
+    code = "CONNECT_FAILED"
+
+
+class UpstreamError(LedgerGraphError):
+    code = "UPSTREAM_ERROR"
+
+    def __init__(self, message: str, *, status: int | None = None, **extensions: Any) -> None:
+        super().__init__(message, **extensions)
+        self.status = status
+
+
+class UpstreamUnavailable(UpstreamError):
+    code = "UPSTREAM_UNAVAILABLE"
+    retryable = True
+
+
+class RateLimited(UpstreamError):
+    code = "RATE_LIMITED"
+    retryable = True
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, **extensions: Any
+    ) -> None:
+        if retry_after is not None:
+            extensions["retryAfter"] = retry_after
+        super().__init__(message, status=429, **extensions)
+        self.retry_after = retry_after
+
+
+class NotFound(UpstreamError):
+    code = "NOT_FOUND"
+
+
+class Forbidden(UpstreamError):
+    code = "FORBIDDEN"
+
+
+class ValidationFailed(UpstreamError):
+    code = "VALIDATION_FAILED"

@@ -1,0 +1,82 @@
+"""Configuration: ``LEDGERGRAPH_*`` environment variables or a ``.env`` file.
+
+With no Sage credentials the server runs on the embedded sandbox with an in-memory store,
+so ``ledgergraph serve`` works on a fresh machine with nothing configured.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SAGE_AUTH_URL = "https://www.sageone.com/oauth2/auth/central?filter=apiv3.1"
+SAGE_TOKEN_URL = "https://oauth.accounting.sage.com/token"
+SAGE_REVOKE_URL = "https://oauth.accounting.sage.com/revoke"
+SAGE_API_URL = "https://api.accounting.sage.com/v3.1"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LEDGERGRAPH_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    mode: Literal["development", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = Field(
+        default=None, description="Base URL browsers reach this server at (OAuth callback)."
+    )
+
+    redis_url: str | None = None
+    cache_redis_url: str | None = Field(
+        default=None, description="Optional separate Redis for disposable response-cache entries."
+    )
+    store_prefix: str = "lg:"
+
+    sage_client_id: str | None = None
+    sage_client_secret: SecretStr | None = None
+    sage_auth_url: str = SAGE_AUTH_URL
+    sage_token_url: str = SAGE_TOKEN_URL
+    sage_revoke_url: str = SAGE_REVOKE_URL
+    sage_api_url: str = SAGE_API_URL
+    sage_scope: Literal["full_access", "readonly"] = "full_access"
+    sandbox: bool = Field(default=False, description="Embed the sandbox even with credentials.")
+    sandbox_port: int = 0
+    sandbox_controls: bool = True
+
+    jwt_secret: SecretStr | None = None
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+    token_encryption_keys: SecretStr | None = None
+    connect_return_url: str | None = None
+    connect_state_ttl: float = 600.0
+
+    token_refresh_margin: float = Field(
+        default=60.0, description="Refresh an access token this many seconds before it expires."
+    )
+    refresh_lock_ttl: float = 15.0
+    refresh_wait_timeout: float = 20.0
+    keepalive_window: float = Field(
+        default=7 * 24 * 3600.0,
+        description="Refresh connections whose refresh token lapses within this many seconds.",
+    )
+    keepalive_interval: float = 3600.0
+
+    http_connect_timeout: float = 5.0
+    http_read_timeout: float = 30.0
+    http_max_connections: int = 100
+    read_retry_attempts: int = 4
+    read_retry_budget: float = 20.0
+    retry_base_delay: float = 0.2
+    retry_max_delay: float = 5.0
+
+    @property
+    def uses_sandbox(self) -> bool:
+        """True when LedgerGraph should embed and talk to its own Sage sandbox."""
+        return self.sandbox or not (self.sage_client_id and self.sage_client_secret)
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.redis_server import MISSING_REDIS, session_redis
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not os.environ.get("LEDGERGRAPH_TEST_REDIS_URL") and shutil.which("redis-server") is None:
+        pytest.exit(MISSING_REDIS, returncode=4)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """URL of a real Redis for this test session (never one the developer runs)."""
+    with session_redis() as url:
+        yield url
+
+
+@pytest.fixture
+def key_prefix() -> str:
+    """A key namespace no other test shares, so nothing ever needs flushing."""
+    return f"test-{uuid.uuid4().hex[:12]}:"

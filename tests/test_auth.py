@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import time
+
+import jwt
+import pytest
+
+from ledgergraph.auth import TenantAuthenticator
+from ledgergraph.errors import Unauthenticated
+
+SECRET = "a-secret-of-decent-length-for-hs256!"
+
+
+def test_a_minted_token_authenticates_its_tenant() -> None:
+    auth = TenantAuthenticator(SECRET)
+    assert auth.authenticate(f"Bearer {auth.mint('acme')}").tenant == "acme"
+
+
+def test_the_tenant_claim_wins_over_sub() -> None:
+    token = jwt.encode({"sub": "user-1", "tenant": "acme", "exp": time.time() + 60}, SECRET)
+    assert TenantAuthenticator(SECRET).verify(token).tenant == "acme"
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (None, "Authorization: Bearer"),
+        ("Basic abc", "Bearer <JWT>"),
+        ("Bearer ", "Bearer <JWT>"),
+        (f"Bearer {jwt.encode({'sub': 'acme', 'exp': time.time() - 120}, SECRET)}", "expired"),
+        (f"Bearer {jwt.encode({'sub': 'acme', 'exp': time.time() + 60}, 'x' * 40)}", "not valid"),
+        (f"Bearer {jwt.encode({'sub': 'acme'}, SECRET)}", "not valid"),
+        (f"Bearer {jwt.encode({'exp': time.time() + 60}, SECRET)}", "'tenant' or 'sub'"),
+        (f"Bearer {jwt.encode({'sub': 'a:{b}', 'exp': time.time() + 60}, SECRET)}", "tenant id"),
+    ],
+    ids=["missing", "wrong-scheme", "empty", "expired", "wrong-key", "no-exp", "no-tenant",
+         "bad-tenant-id"],
+)
+def test_bad_tokens_are_refused_with_a_reason(header: str | None, message: str) -> None:
+    with pytest.raises(Unauthenticated, match=message):
+        TenantAuthenticator(SECRET).authenticate(header)
+
+
+def test_unsigned_tokens_are_refused() -> None:
+    token = jwt.encode({"sub": "acme", "exp": time.time() + 60}, key=None, algorithm="none")
+    with pytest.raises(Unauthenticated):
+        TenantAuthenticator(SECRET).verify(token)
