@@ -1,0 +1,110 @@
+"""Names of everything LedgerGraph keeps in the store: the only place they are spelled out.
+
+Per-tenant names carry the tenant as a Redis Cluster hash tag (``tenant:{acme}:token``), so a
+tenant's state lives on one shard. The store adds its own prefix and namespace (``lg:kv:``,
+``lg:lock:``, ``lg:stream:``) in front.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "cache_entry",
+    "cache_generation",
+    "connect_link",
+    "connect_state",
+    "connection",
+    "events",
+    "idempotency",
+    "refresh_lock",
+    "sync_cursor",
+    "sync_lease",
+    "sync_own_write",
+    "sync_state",
+    "sync_subscribers",
+    "tenant_prefix",
+    "tenants_index",
+    "token",
+]
+
+
+def tenant_prefix(tenant: str) -> str:
+    """``tenant:{<tenant>}:``, the start of every name that belongs to ``tenant``."""
+    if not tenant or "{" in tenant or "}" in tenant:
+        # A brace would move the hash tag and could make two tenants' names collide.
+        raise ValueError(f"tenant id {tenant!r} must be non-empty and free of braces")
+    return f"tenant:{{{tenant}}}:"
+
+
+def token(tenant: str) -> str:
+    """Versioned record: the tenant's encrypted Sage token pair."""
+    return tenant_prefix(tenant) + "token"
+
+
+def connection(tenant: str) -> str:
+    """Versioned record: the tenant's connection (selected business, status, overrides)."""
+    return tenant_prefix(tenant) + "connection"
+
+
+def refresh_lock(tenant: str) -> str:
+    """Lock: single-flight token refresh across the fleet."""
+    return tenant_prefix(tenant) + "refresh"
+
+
+def events(tenant: str) -> str:
+    """Stream: the tenant's sync events."""
+    return tenant_prefix(tenant) + "events"
+
+
+def idempotency(tenant: str, key: str) -> str:
+    """Versioned record: the outcome of the mutation sent with ``idempotencyKey=key``."""
+    return tenant_prefix(tenant) + "idempotency:" + key
+
+
+def sync_lease(tenant: str) -> str:
+    """Lock: the one sync worker polling this tenant."""
+    return tenant_prefix(tenant) + "sync"
+
+
+def sync_cursor(tenant: str, kind: str) -> str:
+    """Plain value: how far the sync worker has seen changes of resource ``kind``."""
+    return tenant_prefix(tenant) + "sync-cursor:" + kind
+
+
+def sync_state(tenant: str, business: str, kind: str) -> str:
+    """Versioned record: the sync poller's cursor for resource ``kind`` of a business."""
+    return tenant_prefix(tenant) + f"sync-state:{business}:{kind}"
+
+
+def sync_subscribers(tenant: str) -> str:
+    """Versioned record: which processes have live subscribers of the tenant, until when."""
+    return tenant_prefix(tenant) + "sync-subscribers"
+
+
+def sync_own_write(tenant: str, business: str, object_type: str, object_id: str) -> str:
+    """Plain value: the version of an object LedgerGraph itself just wrote (not re-reported)."""
+    return tenant_prefix(tenant) + f"sync-own:{business}:{object_type}:{object_id}"
+
+
+def cache_generation(tenant: str, business: str, kind: str) -> str:
+    """Plain value: the current generation of cached ``kind`` responses of a business."""
+    return tenant_prefix(tenant) + f"cache:{business}:{kind}"
+
+
+def cache_entry(tenant: str, business: str, kind: str, generation: str, digest: str) -> str:
+    """Plain value: one cached response, ``digest`` identifying the request."""
+    return tenant_prefix(tenant) + f"cache:{business}:{kind}:{generation}:{digest}"
+
+
+def tenants_index() -> str:
+    """Versioned record: every tenant that has connected."""
+    return "tenants"
+
+
+def connect_state(nonce: str) -> str:
+    """Plain value: the PKCE verifier of an OAuth round trip in flight."""
+    return "connect:state:" + nonce
+
+
+def connect_link(nonce: str) -> str:
+    """Plain value: a one-time connect link not yet used."""
+    return "connect:link:" + nonce
