@@ -34,6 +34,12 @@ class Settings(BaseSettings):
         default=None, description="Optional separate Redis for disposable response-cache entries."
     )
     store_prefix: str = "lg:"
+    response_cache: bool = Field(default=True, description="Cache Sage GET responses.")
+    response_cache_ttls: dict[str, float] = Field(
+        default_factory=dict,
+        description='TTL in seconds per resource kind, e.g. {"contacts": 30}; 0 disables one.',
+    )
+    response_cache_default_ttl: float = 60.0
 
     sage_client_id: str | None = None
     sage_client_secret: SecretStr | None = None
@@ -64,6 +70,15 @@ class Settings(BaseSettings):
     )
     keepalive_interval: float = 3600.0
 
+    idempotency_ttl: float = Field(
+        default=24 * 3600.0, description="How long mutation results are kept for replays."
+    )
+    idempotency_lease: float = Field(
+        default=120.0, description="How long an unfinished mutation blocks its key."
+    )
+    write_retry_attempts: int = 5
+    write_retry_budget: float = 30.0
+
     http_connect_timeout: float = 5.0
     http_read_timeout: float = 30.0
     http_max_connections: int = 100
@@ -71,6 +86,51 @@ class Settings(BaseSettings):
     read_retry_budget: float = 20.0
     retry_base_delay: float = 0.2
     retry_max_delay: float = 5.0
+
+    # Sync notifications (ledgergraph/sync): polling Sage for changes of tenants with live
+    # syncEvents subscribers, and the per-tenant event stream they read.
+    sync_enabled: bool = Field(
+        default=True, description="Poll Sage for tenants with live subscribers in this process."
+    )
+    sync_poll_interval: float = Field(
+        default=15.0, gt=0, description="Seconds between two polls of a tenant's changes."
+    )
+    sync_lease_ttl: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a poller's lease on a tenant lasts unless renewed; another process "
+        "takes over a dead poller's tenants within about this long.",
+    )
+    sync_subscriber_ttl: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a process's subscriber registration lasts unless renewed.",
+    )
+    sync_overlap: float = Field(
+        default=2.0,
+        ge=0,
+        description="Seconds each poll re-reads before its cursor (late commits in Sage).",
+    )
+    sync_max_backoff: float = Field(
+        default=300.0, gt=0, description="Longest pause of a tenant's polling after errors/429."
+    )
+    sync_concurrency: int = Field(
+        default=4, ge=1, description="Sage requests in flight at once for one tenant's poll."
+    )
+    sync_stream_max_len: int | None = Field(
+        default=10_000, ge=1, description="Events kept per tenant stream (None: unbounded)."
+    )
+    sync_stream_max_age: float | None = Field(
+        default=7 * 24 * 3600.0,
+        gt=0,
+        description="Seconds events are kept per tenant stream (None: no age limit).",
+    )
+    sync_own_write_ttl: float = Field(
+        default=24 * 3600.0,
+        gt=0,
+        description="Seconds LedgerGraph remembers its own writes so polling does not report "
+        "them again.",
+    )
 
     @property
     def uses_sandbox(self) -> bool:

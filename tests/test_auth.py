@@ -33,8 +33,16 @@ def test_the_tenant_claim_wins_over_sub() -> None:
         (f"Bearer {jwt.encode({'exp': time.time() + 60}, SECRET)}", "'tenant' or 'sub'"),
         (f"Bearer {jwt.encode({'sub': 'a:{b}', 'exp': time.time() + 60}, SECRET)}", "tenant id"),
     ],
-    ids=["missing", "wrong-scheme", "empty", "expired", "wrong-key", "no-exp", "no-tenant",
-         "bad-tenant-id"],
+    ids=[
+        "missing",
+        "wrong-scheme",
+        "empty",
+        "expired",
+        "wrong-key",
+        "no-exp",
+        "no-tenant",
+        "bad-tenant-id",
+    ],
 )
 def test_bad_tokens_are_refused_with_a_reason(header: str | None, message: str) -> None:
     with pytest.raises(Unauthenticated, match=message):
@@ -42,6 +50,6 @@ def test_bad_tokens_are_refused_with_a_reason(header: str | None, message: str) 
 
 
 def test_unsigned_tokens_are_refused() -> None:
-    token = jwt.encode({"sub": "acme", "exp": time.time() + 60}, key=None, algorithm="none")
+    token = jwt.encode({"sub": "acme", "exp": time.time() + 60}, key="", algorithm="none")
     with pytest.raises(Unauthenticated):
         TenantAuthenticator(SECRET).verify(token)

@@ -1,0 +1,129 @@
+"""The ``ledgergraph`` command: ``serve`` (default), ``sandbox``, ``schema``, ``token``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import webbrowser
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from ledgergraph.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ledgergraph", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+
+    serve = commands.add_parser("serve", help="run the GraphQL server (the default)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--sandbox", action="store_true", help="embed the Sage sandbox")
+    serve.add_argument("--no-browser", action="store_true", help="do not open GraphiQL")
+
+    sandbox = commands.add_parser("sandbox", help="run the Sage Accounting sandbox alone")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8100)
+    sandbox.add_argument("--controls", action="store_true", help="enable /__sandbox/ controls")
+
+    commands.add_parser("schema", help="print the GraphQL schema (SDL)")
+
+    token = commands.add_parser("token", help="mint a tenant JWT for development")
+    token.add_argument("--tenant", required=True)
+    token.add_argument("--ttl", type=float, default=3600.0, help="lifetime in seconds")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    command = args.command or "serve"
+    if command == "schema":
+        from ledgergraph.schema import schema
+
+        print(schema.as_str())
+        return 0
+    if command == "token":
+        return _token(args.tenant, args.ttl)
+    if command == "sandbox":
+        return _sandbox(args.host, args.port, args.controls)
+    return _serve(
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        sandbox=getattr(args, "sandbox", False),
+        browser=not getattr(args, "no_browser", False),
+    )
+
+
+def _token(tenant: str, ttl: float) -> int:
+    from ledgergraph.auth import TenantAuthenticator
+
+    settings = Settings()
+    if settings.jwt_secret is None:
+        print(
+            "LEDGERGRAPH_JWT_SECRET is not set. `ledgergraph serve` on the sandbox prints a "
+            "development token itself; to mint others, set the same secret for both.",
+            file=sys.stderr,
+        )
+        return 2
+    print(TenantAuthenticator(settings.jwt_secret.get_secret_value()).mint(tenant, ttl=ttl))
+    return 0
+
+
+def _sandbox(host: str, port: int, controls: bool) -> int:
+    import os
+
+    from ledgergraph.sandbox import SandboxConfig, create_sandbox_app
+
+    controls = controls or os.environ.get("LEDGERGRAPH_SANDBOX_CONTROLS", "") in {"1", "true"}
+    app = create_sandbox_app(SandboxConfig(controls=controls))
+    print(f"Sage Accounting v3.1 sandbox on http://{host}:{port}")
+    print(f"  OAuth  http://{host}:{port}/oauth2/auth/central  (client sandbox-client)")
+    print(f"  API    http://{host}:{port}/v3.1/")
+    if controls:
+        print(f"  Controls http://{host}:{port}/__sandbox/")
+    web.run_app(app, host=host, port=port, print=None)
+    return 0
+
+
+def _serve(*, host: str | None, port: int | None, sandbox: bool, browser: bool) -> int:
+    overrides: dict[str, object] = {}
+    if host:
+        overrides["host"] = host
+    if port:
+        overrides["port"] = port
+    if sandbox:
+        overrides["sandbox"] = True
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    asyncio.run(_run_server(settings, browser=browser))
+    return 0
+
+
+async def _run_server(settings: Settings, *, browser: bool) -> None:
+    from ledgergraph.demo import connect_demo_tenant
+    from ledgergraph.http.keys import DEV_TOKEN, RUNTIME
+    from ledgergraph.server import SANDBOX, create_app
+
+    app = await create_app(settings)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    base = f"http://{settings.host}:{settings.port}"
+    try:
+        print(f"LedgerGraph GraphiQL   {base}/graphql")
+        if SANDBOX in app:
+            connection = await connect_demo_tenant(app[RUNTIME])
+            business = connection.business.name if connection.business else "?"
+            print(f"Sage sandbox           {app[SANDBOX].url}  (controls at /__sandbox/)")
+            print(f"Demo tenant 'demo'     connected to {business}")
+            print(f"Dev token (demo)       {app[DEV_TOKEN]}")
+        if browser:
+            webbrowser.open(f"{base}/graphql")
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Upstream systems LedgerGraph talks to; one sub-package each."""

@@ -1,0 +1,196 @@
+"""Reads of unified objects for one tenant: pages, single objects, batches, whole lists.
+
+Every method here costs as few Sage calls as the request allows: a window of a list is served
+by one page where the window fits one, a batch of ids by whichever is cheaper of one GET per id
+or the pages of the whole list, and reference lists once per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from ledgergraph import model
+from ledgergraph.connectors.sage.client import MAX_ITEMS_PER_PAGE, SageClient
+from ledgergraph.connectors.sage.resources import Mapper, Resource
+from ledgergraph.errors import NotFound
+from ledgergraph.types import BusinessRef, TenantId
+
+class MapperFactory(Protocol):
+    def __call__(
+        self,
+        country_code: str | None,
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        business_id: str,
+        currency: str | None = None,
+    ) -> Mapper: ...
+
+
+
+# At or below this many ids, a batch is fetched one GET per id without listing first.
+SMALL_BATCH = 3
+FULL = {"attributes": "all"}
+
+
+class SageReads:
+    def __init__(self, client: SageClient, tenant: TenantId, mappers: MapperFactory) -> None:
+        self._client = client
+        self.tenant = tenant
+        self._mappers = mappers
+        self._mapper_cache: dict[str, Mapper] = {}
+
+    async def business(self, business: str | None) -> BusinessRef:
+        return await self._client.business_for(self.tenant, business)
+
+    async def mapper(self, business_id: str) -> Mapper:
+        mapper = self._mapper_cache.get(business_id)
+        if mapper is None:
+            connection = await self._client.connection(self.tenant)
+            ref = await self._client.business_for(self.tenant, business_id)
+            country, currency = ref.country_code, ref.currency
+            if country is None or currency is None:
+                details, settings = await asyncio.gather(
+                    self._client.get(
+                        self.tenant, f"/businesses/{business_id}", business=business_id
+                    ),
+                    self._client.get(self.tenant, "/financial_settings", business=business_id),
+                )
+                country = country or (details.get("country") or {}).get("id")
+                currency = currency or (settings.get("base_currency") or {}).get("id")
+            mapper = self._mappers(
+                country, connection.overrides, business_id=business_id, currency=currency
+            )
+            self._mapper_cache[business_id] = mapper
+        return mapper
+
+    async def business_details(self, business_id: str) -> model.Business:
+        details, settings = await asyncio.gather(
+            self._client.get(self.tenant, f"/businesses/{business_id}", business=business_id),
+            self._client.get(self.tenant, "/financial_settings", business=business_id),
+        )
+        mapper = await self.mapper(business_id)
+        return mapper.business(details, settings)
+
+    async def window(
+        self,
+        resource: Resource,
+        business_id: str,
+        *,
+        offset: int,
+        size: int,
+        filters: Mapping[str, Any] | None = None,
+    ) -> tuple[list[Any], int]:
+        """Items ``offset .. offset+size`` of the filtered list, and the list's total."""
+        per_page, pages = _pages_for(offset, size)
+        bodies = await asyncio.gather(
+            *(
+                self._client.get(
+                    self.tenant,
+                    resource.path,
+                    business=business_id,
+                    params={**FULL, **(filters or {}), "page": p, "items_per_page": per_page},
+                )
+                for p in pages
+            )
+        )
+        first_index = (pages[0] - 1) * per_page
+        items = [item for body in bodies for item in body.get("$items", [])]
+        total = int(bodies[0].get("$total", 0)) if bodies else 0
+        selected = items[offset - first_index : offset - first_index + size]
+        if offset >= total:
+            selected = []
+        mapper = await self.mapper(business_id)
+        return [resource.build(mapper, item) for item in selected], total
+
+    async def one(self, resource: Resource, business_id: str, remote_id: str) -> Any | None:
+        try:
+            payload = await self._client.get(
+                self.tenant, f"{resource.path}/{remote_id}", business=business_id
+            )
+        except NotFound:
+            return None
+        return resource.build(await self.mapper(business_id), payload)
+
+    async def everything(self, resource: Resource, business_id: str) -> list[Any]:
+        payloads = await self._all_payloads(resource, business_id)
+        mapper = await self.mapper(business_id)
+        return [resource.build(mapper, p) for p in payloads]
+
+    async def many(
+        self, resource: Resource, business_id: str, remote_ids: Iterable[str]
+    ) -> dict[str, Any]:
+        """The objects with these ids (absent ones missing from the result)."""
+        wanted = list(dict.fromkeys(remote_ids))
+        if len(wanted) <= SMALL_BATCH:
+            return await self._by_get(resource, business_id, wanted)
+        mapper = await self.mapper(business_id)
+        first = await self._client.get(
+            self.tenant,
+            resource.path,
+            business=business_id,
+            params={**FULL, "page": 1, "items_per_page": MAX_ITEMS_PER_PAGE},
+        )
+        found = {str(p["id"]): p for p in first.get("$items", [])}
+        missing = [i for i in wanted if i not in found]
+        remaining_pages = math.ceil(int(first.get("$total", 0)) / MAX_ITEMS_PER_PAGE) - 1
+        result = {i: resource.build(mapper, found[i]) for i in wanted if i in found}
+        if not missing:
+            return result
+        if remaining_pages <= len(missing):
+            bodies = await asyncio.gather(
+                *(
+                    self._client.get(
+                        self.tenant,
+                        resource.path,
+                        business=business_id,
+                        params={**FULL, "page": p, "items_per_page": MAX_ITEMS_PER_PAGE},
+                    )
+                    for p in range(2, remaining_pages + 2)
+                )
+            )
+            rest = {str(p["id"]): p for body in bodies for p in body.get("$items", [])}
+            result.update({i: resource.build(mapper, rest[i]) for i in missing if i in rest})
+            return result
+        result.update(await self._by_get(resource, business_id, missing))
+        return result
+
+    async def _by_get(
+        self, resource: Resource, business_id: str, remote_ids: list[str]
+    ) -> dict[str, Any]:
+        found = await asyncio.gather(*(self.one(resource, business_id, i) for i in remote_ids))
+        return {i: obj for i, obj in zip(remote_ids, found, strict=True) if obj is not None}
+
+    async def _all_payloads(self, resource: Resource, business_id: str) -> list[dict[str, Any]]:
+        params = {**FULL, "page": 1, "items_per_page": MAX_ITEMS_PER_PAGE}
+        first = await self._client.get(
+            self.tenant, resource.path, business=business_id, params=params
+        )
+        items: list[dict[str, Any]] = list(first.get("$items", []))
+        pages = math.ceil(int(first.get("$total", 0)) / MAX_ITEMS_PER_PAGE)
+        if pages > 1:
+            bodies = await asyncio.gather(
+                *(
+                    self._client.get(
+                        self.tenant,
+                        resource.path,
+                        business=business_id,
+                        params={**params, "page": p},
+                    )
+                    for p in range(2, pages + 1)
+                )
+            )
+            items.extend(item for body in bodies for item in body.get("$items", []))
+        return items
+
+
+def _pages_for(offset: int, size: int) -> tuple[int, list[int]]:
+    """(items_per_page, page numbers) covering ``offset .. offset+size`` in fewest calls."""
+    for per_page in (size, MAX_ITEMS_PER_PAGE):
+        start = (offset // per_page) * per_page
+        if offset + size <= start + per_page:
+            return per_page, [offset // per_page + 1]
+    first, last = offset // size, (offset + size - 1) // size
+    return size, list(range(first + 1, last + 2))

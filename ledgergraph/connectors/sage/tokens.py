@@ -1,0 +1,255 @@
+"""The token manager: every Sage request gets a valid access token, and no refresh race ever
+costs a tenant its connection.
+
+Sage access tokens live five minutes and each refresh rotates the refresh token, so two
+workers refreshing at once, or a refresh whose answer is lost, can lock a tenant out. Rules:
+
+* refresh proactively, ``margin`` seconds before expiry;
+* single-flight per tenant: in-process (one task) and across processes (a store lock with an
+  owner token and a TTL, released by compare-and-delete); waiters re-read the stored record
+  instead of refreshing again;
+* the new pair is persisted (encrypted, versioned, compare-and-set) before it is used, so an
+  older writer can never overwrite a newer pair;
+* ``invalid_grant`` marks the connection REAUTH_REQUIRED once and emits an event — never a loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ledgergraph.cache import KeyValue, Locks, keys
+from ledgergraph.connectors.sage.connections import Connections
+from ledgergraph.connectors.sage.oauth import OAuthError, SageOAuth
+from ledgergraph.connectors.sage.tokenset import TokenSet
+from ledgergraph.encryption import TokenCipher
+from ledgergraph.errors import (
+    NotConnected,
+    ReauthRequired,
+    ServiceUnavailable,
+    UpstreamUnavailable,
+)
+from ledgergraph.events import EventLog
+from ledgergraph.types import ConnectionStatus, TenantId
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPolicy:
+    margin: float = 60.0
+    lock_ttl: float = 15.0
+    wait_timeout: float = 20.0
+    poll_interval: float = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTokens:
+    tokens: TokenSet
+    version: int
+
+
+class TokenManager:
+    def __init__(
+        self,
+        *,
+        kv: KeyValue,
+        locks: Locks,
+        oauth: SageOAuth,
+        cipher: TokenCipher,
+        connections: Connections,
+        events: EventLog | None = None,
+        policy: TokenPolicy | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._kv = kv
+        self._locks = locks
+        self._oauth = oauth
+        self._cipher = cipher
+        self._connections = connections
+        self._events = events
+        self.policy = policy or TokenPolicy()
+        self._clock = clock
+        self._inflight: dict[TenantId, asyncio.Task[TokenSet]] = {}
+
+    # -- reading and writing the record -------------------------------------------------
+
+    async def load(self, tenant: TenantId) -> StoredTokens | None:
+        record = await self._kv.get_versioned(keys.token(tenant))
+        if record is None:
+            return None
+        stored = StoredTokens(
+            TokenSet.from_bytes(self._cipher.decrypt(record.value)), record.version
+        )
+        if self._cipher.needs_rotation(record.value):
+            # Re-encrypt under the newest key; losing this race to a refresh is harmless.
+            rotated = self._cipher.rotate(record.value)
+            version = await self._kv.compare_and_set(
+                keys.token(tenant), rotated, expected_version=record.version
+            )
+            if version is not None:
+                stored = StoredTokens(stored.tokens, version)
+        return stored
+
+    async def save_new(self, tenant: TenantId, tokens: TokenSet) -> None:
+        """Store a pair that came from a fresh authorization, replacing whatever was there."""
+        key = keys.token(tenant)
+        while True:
+            current = await self._kv.get_versioned(key)
+            expected = current.version if current else None
+            stored = await self._kv.compare_and_set(
+                key, self._cipher.encrypt(tokens.to_bytes()), expected_version=expected
+            )
+            if stored is not None:
+                return
+
+    async def forget(self, tenant: TenantId) -> TokenSet | None:
+        """Delete the stored pair, returning it (so the caller can revoke it at Sage)."""
+        stored = await self.load(tenant)
+        if stored is None:
+            return None
+        await self._kv.compare_and_delete(keys.token(tenant), stored.version)
+        return stored.tokens
+
+    # -- the one call the client needs ---------------------------------------------------
+
+    async def access_token(self, tenant: TenantId, *, rejected: str | None = None) -> str:
+        """A valid access token; ``rejected`` is one Sage just answered 401 to."""
+        stored = await self.load(tenant)
+        if stored is None:
+            raise await self._not_usable(tenant)
+        now = self._clock()
+        tokens = stored.tokens
+        if rejected is None and tokens.access_valid(now=now, margin=self.policy.margin):
+            return tokens.access_token
+        if (
+            rejected is not None
+            and tokens.access_token != rejected
+            and tokens.access_valid(now=now, margin=0)
+        ):
+            return tokens.access_token
+        try:
+            return (await self._single_flight(tenant, stored.version)).access_token
+        except (UpstreamUnavailable, ServiceUnavailable):
+            # A proactive refresh that failed transiently must not fail a request whose
+            # current token still has life left.
+            if rejected is None and tokens.access_valid(now=self._clock(), margin=1.0):
+                return tokens.access_token
+            raise
+
+    async def refresh(self, tenant: TenantId) -> TokenSet:
+        """Refresh now (keep-alive), single-flight like any other refresh."""
+        stored = await self.load(tenant)
+        if stored is None:
+            raise await self._not_usable(tenant)
+        return await self._single_flight(tenant, stored.version)
+
+    async def keep_alive(self, window: float) -> int:
+        """Refresh every connection whose refresh token lapses within ``window`` seconds."""
+        refreshed = 0
+        for tenant in await self._connections.tenants():
+            stored = await self.load(tenant)
+            if stored is None or stored.tokens.refresh_expires_at - self._clock() > window:
+                continue
+            try:
+                await self._single_flight(tenant, stored.version)
+                refreshed += 1
+            except (ReauthRequired, NotConnected):
+                continue
+            except (UpstreamUnavailable, ServiceUnavailable) as exc:
+                log.warning("keep-alive refresh of tenant %s failed: %s", tenant, exc)
+        return refreshed
+
+    # -- internals -----------------------------------------------------------------------
+
+    async def _single_flight(self, tenant: TenantId, seen_version: int) -> TokenSet:
+        task = self._inflight.get(tenant)
+        if task is None:
+            task = asyncio.create_task(self._refresh_across_processes(tenant, seen_version))
+            self._inflight[tenant] = task
+            task.add_done_callback(lambda _t: self._inflight.pop(tenant, None))
+        return await asyncio.shield(task)
+
+    async def _refresh_across_processes(self, tenant: TenantId, seen_version: int) -> TokenSet:
+        lock_name = keys.refresh_lock(tenant)
+        deadline = time.monotonic() + self.policy.wait_timeout
+        while True:
+            lease = await self._locks.acquire(lock_name, ttl=self.policy.lock_ttl)
+            if lease is not None:
+                try:
+                    return await self._refresh_holding_lock(tenant, seen_version)
+                finally:
+                    await self._locks.release(lease)
+            # Another process is refreshing: wait for its result instead of refreshing again.
+            while time.monotonic() < deadline:
+                await asyncio.sleep(self.policy.poll_interval)
+                stored = await self.load(tenant)
+                if stored is None:
+                    raise await self._not_usable(tenant)
+                if stored.version != seen_version and stored.tokens.access_valid(
+                    now=self._clock(), margin=0
+                ):
+                    return stored.tokens
+                if await self._locks.owner(lock_name) is None:
+                    break
+            else:
+                raise ServiceUnavailable(
+                    "Refreshing the Sage access token is taking too long; retry shortly."
+                )
+
+    async def _refresh_holding_lock(self, tenant: TenantId, seen_version: int) -> TokenSet:
+        stored = await self.load(tenant)
+        if stored is None:
+            raise await self._not_usable(tenant)
+        if stored.version != seen_version and stored.tokens.access_valid(
+            now=self._clock(), margin=0
+        ):
+            return stored.tokens
+        try:
+            fresh = await self._oauth.refresh(stored.tokens.refresh_token)
+        except OAuthError as exc:
+            if not exc.invalid_grant:
+                raise
+            return await self._refresh_refused(tenant, stored, exc)
+        written = await self._kv.compare_and_set(
+            keys.token(tenant),
+            self._cipher.encrypt(fresh.to_bytes()),
+            expected_version=stored.version,
+        )
+        if written is None:
+            # Someone wrote a newer pair (a re-authorization) while we held an expired lock:
+            # theirs wins, ours is simply never used.
+            latest = await self.load(tenant)
+            if latest is None:
+                raise await self._not_usable(tenant)
+            return latest.tokens
+        return fresh
+
+    async def _refresh_refused(
+        self, tenant: TenantId, stored: StoredTokens, exc: OAuthError
+    ) -> TokenSet:
+        latest = await self.load(tenant)
+        if latest is not None and latest.version != stored.version:
+            return latest.tokens
+        log.warning("Sage refused the refresh token of tenant %s: re-authorization needed", tenant)
+        await self._kv.compare_and_delete(keys.token(tenant), stored.version)
+        reason = "Sage no longer accepts this connection's refresh token; connect again."
+        await self._connections.update(
+            tenant, lambda c: c.with_status(ConnectionStatus.REAUTH_REQUIRED, reason)
+        )
+        if self._events is not None:
+            await self._events.connection_changed(tenant, ConnectionStatus.REAUTH_REQUIRED)
+        raise ReauthRequired(reason) from exc
+
+    async def _not_usable(self, tenant: TenantId) -> Exception:
+        connection = await self._connections.get(tenant)
+        if connection is not None and connection.status is ConnectionStatus.REAUTH_REQUIRED:
+            return ReauthRequired(
+                connection.reason or "This tenant's Sage connection must be authorized again."
+            )
+        return NotConnected(
+            "This tenant has no Sage connection yet: open /connect/sage to connect one."
+        )

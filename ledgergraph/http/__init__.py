@@ -1,0 +1,1 @@
+"""The aiohttp glue: thin adapters from HTTP and WebSocket onto the framework-free core."""

@@ -1,0 +1,15 @@
+"""Typed keys under which the HTTP layer finds shared state on the aiohttp app."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from aiohttp import web
+
+from ledgergraph.runtime import Runtime
+from ledgergraph.settings import Settings
+
+RUNTIME: Final = web.AppKey("ledgergraph.runtime", Runtime)
+SETTINGS: Final = web.AppKey("ledgergraph.settings", Settings)
+# A development token GraphiQL is pre-filled with (sandbox/development mode only).
+DEV_TOKEN: Final = web.AppKey("ledgergraph.dev_token", str)

@@ -1,0 +1,1 @@
+"""Query, mutation and subscription logic, and the per-request dataloaders."""

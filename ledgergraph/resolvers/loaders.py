@@ -1,0 +1,160 @@
+"""Per-request dataloaders, keyed by (business, Sage id): they de-duplicate and batch.
+
+They live in the request's context only (never a WebSocket connection's), so their in-process
+caches die with the request; the response cache behind ``SageReads`` is what lasts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from ledgergraph import model
+from ledgergraph.connectors.sage import resources as r
+from ledgergraph.connectors.sage.reads import SageReads
+
+Key = tuple[str, str]  # (business id, Sage id)
+T = TypeVar("T")
+
+
+def _by_business(keys: Sequence[Key]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for business, remote_id in keys:
+        grouped[business].append(remote_id)
+    return grouped
+
+
+class ByIdLoader(DataLoader[Key, T | None], Generic[T]):
+    """Objects of one resource by id: one batch per business, as cheap as ``many`` makes it."""
+
+    resource: r.Resource
+
+    def __init__(self, reads: SageReads) -> None:
+        super().__init__(load_fn=self._load)
+        self._reads = reads
+
+    async def _load(self, keys: Sequence[Key]) -> list[T | None]:
+        grouped = _by_business(keys)
+        found = await asyncio.gather(
+            *(self._reads.many(self.resource, b, ids) for b, ids in grouped.items())
+        )
+        merged = {
+            (b, i): obj for b, objs in zip(grouped, found, strict=True) for i, obj in objs.items()
+        }
+        return [merged.get(key) for key in keys]
+
+
+class ReferenceLoader(DataLoader[Key, T | None], Generic[T]):
+    """Reference data by id, served from the business's whole list (fetched once)."""
+
+    resource: r.Resource
+
+    def __init__(self, reads: SageReads) -> None:
+        super().__init__(load_fn=self._load)
+        self._reads = reads
+        self._lists: dict[str, asyncio.Task[list[T]]] = {}
+
+    def all(self, business: str) -> asyncio.Task[list[T]]:
+        task = self._lists.get(business)
+        if task is None:
+            task = asyncio.ensure_future(self._reads.everything(self.resource, business))
+            self._lists[business] = task
+        return task
+
+    async def _load(self, keys: Sequence[Key]) -> list[T | None]:
+        businesses = list(dict.fromkeys(b for b, _ in keys))
+        lists = await asyncio.gather(*(self.all(b) for b in businesses))
+        index: dict[Key, T] = {
+            (b, obj.remote_id): obj  # type: ignore[attr-defined]
+            for b, objs in zip(businesses, lists, strict=True)
+            for obj in objs
+        }
+        return [index.get(key) for key in keys]
+
+
+class ContactByIdLoader(ByIdLoader[model.Contact]):
+    resource = r.CONTACTS
+
+
+class InvoiceByIdLoader(ByIdLoader[model.Invoice]):
+    resource = r.INVOICES
+
+
+class BillByIdLoader(ByIdLoader[model.Bill]):
+    resource = r.BILLS
+
+
+class CreditNoteByIdLoader(ByIdLoader[model.CreditNote]):
+    resource = r.CREDIT_NOTES
+
+
+class PaymentByIdLoader(ByIdLoader[model.Payment]):
+    resource = r.PAYMENTS
+
+
+class ProductByIdLoader(ByIdLoader[model.Item]):
+    resource = r.PRODUCTS
+
+
+class ServiceByIdLoader(ByIdLoader[model.Item]):
+    resource = r.SERVICES
+
+
+class TaxRateByIdLoader(ReferenceLoader[model.TaxRate]):
+    resource = r.TAX_RATES
+
+
+class LedgerAccountByIdLoader(ReferenceLoader[model.LedgerAccount]):
+    resource = r.LEDGER_ACCOUNTS
+
+
+class BankAccountByIdLoader(ReferenceLoader[model.BankAccount]):
+    resource = r.BANK_ACCOUNTS
+
+
+class BusinessByIdLoader(DataLoader[str, model.Business]):
+    def __init__(self, reads: SageReads) -> None:
+        super().__init__(load_fn=self._load)
+        self._reads = reads
+
+    async def _load(self, keys: Sequence[str]) -> list[model.Business]:
+        return list(await asyncio.gather(*(self._reads.business_details(k) for k in keys)))
+
+
+class Loaders:
+    """The loaders of one request."""
+
+    def __init__(self, reads: SageReads) -> None:
+        self.reads = reads
+        self.business = BusinessByIdLoader(reads)
+        self.contact = ContactByIdLoader(reads)
+        self.invoice = InvoiceByIdLoader(reads)
+        self.bill = BillByIdLoader(reads)
+        self.credit_note = CreditNoteByIdLoader(reads)
+        self.payment = PaymentByIdLoader(reads)
+        self.product = ProductByIdLoader(reads)
+        self.service = ServiceByIdLoader(reads)
+        self.tax_rate = TaxRateByIdLoader(reads)
+        self.ledger_account = LedgerAccountByIdLoader(reads)
+        self.bank_account = BankAccountByIdLoader(reads)
+
+    def prime(self, objects: Sequence[Any]) -> None:
+        """Remember objects a list already returned, so resolving them costs nothing."""
+        for obj in objects:
+            loader = self._loader_for(obj)
+            if loader is not None:
+                loader.prime((obj.business_id, obj.remote_id), obj)
+
+    def _loader_for(self, obj: Any) -> DataLoader[Key, Any] | None:
+        table: dict[type, DataLoader[Key, Any]] = {
+            model.Contact: self.contact,
+            model.Invoice: self.invoice,
+            model.Bill: self.bill,
+            model.CreditNote: self.credit_note,
+            model.Payment: self.payment,
+        }
+        return table.get(type(obj))

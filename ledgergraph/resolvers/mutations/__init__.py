@@ -1,0 +1,1 @@
+"""One mutation per module; ``runner.py`` gives each the exactly-once guarantee."""

@@ -1,0 +1,46 @@
+"""``createContact``: a customer and/or supplier, exactly once per idempotency key."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ledgergraph.connectors.sage import resources as r
+from ledgergraph.events import EventKind
+from ledgergraph.resolvers.context import Info
+from ledgergraph.resolvers.lists import business_of
+from ledgergraph.resolvers.mutations.contact_body import contact_body
+from ledgergraph.resolvers.mutations.create_invoice import BusinessArg, IdempotencyKey
+from ledgergraph.resolvers.mutations.runner import Write, key_for, run_write
+from ledgergraph.schema.inputs import ContactInput
+
+
+async def create_contact(
+    info: Info,
+    input: ContactInput,
+    idempotency_key: IdempotencyKey = None,
+    business: BusinessArg = None,
+) -> Any:
+    context = info.context
+    key = key_for(context, idempotency_key)
+    business_id = await business_of(context, business)
+    body = contact_body(input)
+    reads = context.loaders.reads
+
+    async def execute(idempotency_id: str) -> dict[str, Any]:
+        return await context.runtime.writes.create(
+            context.tenant, business_id, r.CONTACTS.path, "contact", body, idempotency_id
+        )
+
+    async def build(payload: dict[str, Any]) -> Any:
+        return r.CONTACTS.build(await reads.mapper(business_id), payload)
+
+    write = Write(
+        operation="createContact",
+        business_id=business_id,
+        payload={"input": dataclasses.asdict(input)},
+        object_type="CONTACT",
+        kind=EventKind.CREATED,
+        invalidates=("contacts",),
+    )
+    return await run_write(context, key, write, execute, build)

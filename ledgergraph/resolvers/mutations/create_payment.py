@@ -1,0 +1,117 @@
+"""``createPayment``: a receipt, payment or refund allocated to invoices or bills, exactly
+once per idempotency key."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from typing import Any
+
+from ledgergraph import model
+from ledgergraph.connectors.sage import resources as r
+from ledgergraph.errors import BadUserInput
+from ledgergraph.events import EventKind
+from ledgergraph.resolvers.context import Info
+from ledgergraph.resolvers.lists import business_of
+from ledgergraph.resolvers.mutations.create_invoice import BusinessArg, IdempotencyKey
+from ledgergraph.resolvers.mutations.references import sage_id
+from ledgergraph.resolvers.mutations.runner import Write, key_for, run_write
+from ledgergraph.schema.inputs import PaymentInput
+
+SAGE_TRANSACTION_TYPES = {
+    model.PaymentKind.CUSTOMER_RECEIPT: "CUSTOMER_RECEIPT",
+    model.PaymentKind.SUPPLIER_PAYMENT: "VENDOR_PAYMENT",
+    model.PaymentKind.CUSTOMER_REFUND: "CUSTOMER_REFUND",
+    model.PaymentKind.SUPPLIER_REFUND: "VENDOR_REFUND",
+}
+PAYMENT_METHODS = frozenset({"CASH", "CHECK", "ELECTRONIC", "CREDIT_DEBIT", "ONLINE_PAYMENT"})
+ALLOCATABLE = ("Invoice", "Bill", "CreditNote")
+
+
+def payment_body(data: PaymentInput, business_id: str) -> dict[str, Any]:
+    if data.total_amount <= 0:
+        raise BadUserInput("input.totalAmount must be positive.", field="input.totalAmount")
+    if data.payment_method is not None and data.payment_method not in PAYMENT_METHODS:
+        raise BadUserInput(
+            f"input.paymentMethod must be one of {', '.join(sorted(PAYMENT_METHODS))}.",
+            field="input.paymentMethod",
+        )
+    allocated = sum((a.amount for a in data.allocations), Decimal(0))
+    if allocated > data.total_amount:
+        raise BadUserInput(
+            "input.allocations add up to more than input.totalAmount.", field="input.allocations"
+        )
+    allocations = []
+    for i, allocation in enumerate(data.allocations):
+        field = f"input.allocations[{i}]"
+        if allocation.amount <= 0:
+            raise BadUserInput(f"{field}.amount must be positive.", field=f"{field}.amount")
+        allocations.append(
+            {
+                "artefact_id": sage_id(
+                    allocation.document_id,
+                    expect=ALLOCATABLE,
+                    business_id=business_id,
+                    field=f"{field}.documentId",
+                ),
+                "amount": str(allocation.amount),
+            }
+        )
+    body: dict[str, Any] = {
+        "transaction_type_id": SAGE_TRANSACTION_TYPES[data.kind],
+        "contact_id": sage_id(
+            data.contact_id, expect="Contact", business_id=business_id, field="input.contactId"
+        ),
+        "bank_account_id": sage_id(
+            data.bank_account_id,
+            expect="BankAccount",
+            business_id=business_id,
+            field="input.bankAccountId",
+        ),
+        "date": data.date.isoformat(),
+        "total_amount": str(data.total_amount),
+        "allocated_artefacts": allocations,
+    }
+    if data.reference is not None:
+        body["reference"] = data.reference
+    if data.payment_method is not None:
+        body["payment_method_id"] = data.payment_method
+    return body
+
+
+async def create_payment(
+    info: Info,
+    input: PaymentInput,
+    idempotency_key: IdempotencyKey = None,
+    business: BusinessArg = None,
+) -> Any:
+    context = info.context
+    key = key_for(context, idempotency_key)
+    business_id = await business_of(context, business)
+    body = payment_body(input, business_id)
+    reads = context.loaders.reads
+
+    async def execute(idempotency_id: str) -> dict[str, Any]:
+        return await context.runtime.writes.create(
+            context.tenant, business_id, r.PAYMENTS.path, "contact_payment", body, idempotency_id
+        )
+
+    async def build(payload: dict[str, Any]) -> Any:
+        return r.PAYMENTS.build(await reads.mapper(business_id), payload)
+
+    write = Write(
+        operation="createPayment",
+        business_id=business_id,
+        payload={"input": dataclasses.asdict(input)},
+        object_type="PAYMENT",
+        kind=EventKind.CREATED,
+        invalidates=(
+            "contact_payments",
+            "sales_invoices",
+            "purchase_invoices",
+            "sales_credit_notes",
+            "contacts",
+            "bank_accounts",
+        ),
+    )
+    return await run_write(context, key, write, execute, build)

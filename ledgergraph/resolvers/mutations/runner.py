@@ -1,0 +1,95 @@
+"""Run a write exactly once per (tenant, idempotency key).
+
+The key comes from the ``idempotencyKey`` argument or, failing that, the ``Idempotency-Key``
+HTTP header. The record is claimed before anything is sent; a replay answers from the record
+without calling Sage; definite outcomes are stored, transient failures release the key.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ledgergraph.errors import BadUserInput, LedgerGraphError, ValidationFailed
+from ledgergraph.events import EventKind, EventSource, SyncEvent
+from ledgergraph.idempotency import Claim, Replay, State, sage_idempotency_id
+from ledgergraph.resolvers.context import Context
+
+# Sage's payload of the object written: what the record stores and a replay re-maps.
+SagePayload = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    operation: str
+    business_id: str
+    # The validated, resolved input: it is what the fingerprint covers.
+    payload: dict[str, Any]
+    object_type: str
+    kind: EventKind
+    # Cached reads this write makes stale.
+    invalidates: Sequence[str]
+
+
+def key_for(context: Context, argument: str | None) -> str:
+    key = argument if argument is not None else context.headers.get("Idempotency-Key")
+    if key is None:
+        raise BadUserInput(
+            "Mutations need an idempotency key: pass idempotencyKey (or the Idempotency-Key "
+            "header) with a value unique to this operation, and reuse it when retrying.",
+            field="idempotencyKey",
+        )
+    return key
+
+
+async def run_write(
+    context: Context,
+    key: str,
+    write: Write,
+    execute: Callable[[str], Awaitable[SagePayload]],
+    build: Callable[[SagePayload], Awaitable[Any]],
+) -> Any:
+    """``execute(sage_idempotency_id)`` performs the Sage call(s) and returns the written
+    object's payload; ``build`` maps a payload to the unified object."""
+    runtime = context.runtime
+    outcome = await runtime.idempotency.begin(
+        context.tenant, key, write.operation, {"business": write.business_id, **write.payload}
+    )
+    if isinstance(outcome, Replay):
+        context.idempotent_replay = True
+        if outcome.record.state is State.FAILED:
+            raise _stored_error(outcome.record.result)
+        return await build(outcome.record.result)
+    claim: Claim = outcome
+    try:
+        payload = await execute(sage_idempotency_id(context.tenant, write.business_id, key))
+    except ValidationFailed as exc:
+        await runtime.idempotency.fail(claim, {"message": exc.message, **exc.extensions})
+        raise
+    except BaseException:
+        await runtime.idempotency.release(claim)
+        raise
+    await runtime.idempotency.succeed(claim, payload)
+    await runtime.sage.invalidate(context.tenant, write.business_id, *write.invalidates)
+    await runtime.events.publish(
+        context.tenant,
+        SyncEvent(
+            kind=write.kind,
+            object_type=write.object_type,
+            object_id=str(payload.get("id")) if payload.get("id") else None,
+            business_id=write.business_id,
+            source=EventSource.LEDGERGRAPH,
+            occurred_at=time.time(),
+        ),
+    )
+    return await build(payload)
+
+
+def _stored_error(stored: Any) -> LedgerGraphError:
+    data = dict(stored or {})
+    message = str(data.pop("message", "Sage rejected this request."))
+    data.pop("code", None)
+    data.pop("retryable", None)
+    return ValidationFailed(message, **data)

@@ -1,0 +1,210 @@
+"""Everything a running LedgerGraph process shares: store, HTTP client, token manager, Sage
+client and connect flow — built once from settings and closed on shutdown."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+
+import httpx
+
+from ledgergraph.auth import TenantAuthenticator
+from ledgergraph.cache import Store, open_store
+from ledgergraph.cache.response_cache import ResponseCache
+from ledgergraph.connectors.sage.client import SageClient
+from ledgergraph.connectors.sage.connect import ConnectService
+from ledgergraph.connectors.sage.connections import Connections
+from ledgergraph.connectors.sage.mapping import CountryMapper
+from ledgergraph.connectors.sage.oauth import OAuthConfig, SageOAuth
+from ledgergraph.connectors.sage.reads import MapperFactory
+from ledgergraph.connectors.sage.retry import RetryPolicy
+from ledgergraph.connectors.sage.tokens import TokenManager, TokenPolicy
+from ledgergraph.connectors.sage.writes import SageWrites
+from ledgergraph.encryption import TokenCipher
+from ledgergraph.events import EventLog
+from ledgergraph.idempotency import Idempotency
+from ledgergraph.settings import Settings
+from ledgergraph.signing import Signer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SageEndpoints:
+    client_id: str
+    client_secret: str
+    auth_url: str
+    token_url: str
+    revoke_url: str
+    api_url: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SageEndpoints:
+        if not settings.sage_client_id or settings.sage_client_secret is None:
+            raise ValueError("Sage credentials are not configured")
+        return cls(
+            client_id=settings.sage_client_id,
+            client_secret=settings.sage_client_secret.get_secret_value(),
+            auth_url=settings.sage_auth_url,
+            token_url=settings.sage_token_url,
+            revoke_url=settings.sage_revoke_url,
+            api_url=settings.sage_api_url,
+        )
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    endpoints: SageEndpoints
+    public_url: str
+    store: Store
+    cache_store: Store
+    http: httpx.AsyncClient
+    authenticator: TenantAuthenticator
+    connections: Connections
+    tokens: TokenManager
+    events: EventLog
+    sage: SageClient
+    connect: ConnectService
+    mappers: MapperFactory
+    writes: SageWrites
+    idempotency: Idempotency
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        if self.cache_store is not self.store:
+            await self.cache_store.aclose()
+        await self.store.aclose()
+
+
+def _jwt_secret(settings: Settings, *, sandbox: bool) -> str:
+    if settings.jwt_secret is not None:
+        return settings.jwt_secret.get_secret_value()
+    if settings.production or not sandbox:
+        raise ValueError(
+            "LEDGERGRAPH_JWT_SECRET is required outside sandbox mode: it verifies the tenant "
+            "tokens your app's backend mints."
+        )
+    log.warning("No LEDGERGRAPH_JWT_SECRET set: using a generated one (sandbox mode only).")
+    return secrets.token_urlsafe(32)
+
+
+async def open_runtime(
+    settings: Settings, endpoints: SageEndpoints, *, public_url: str, sandbox: bool
+) -> Runtime:
+    cipher = TokenCipher.from_config(
+        settings.token_encryption_keys.get_secret_value()
+        if settings.token_encryption_keys
+        else None,
+        allow_generated=sandbox and not settings.production,
+    )
+    jwt_secret = _jwt_secret(settings, sandbox=sandbox)
+    store = open_store(settings.redis_url, prefix=settings.store_prefix)
+    # Disposable cache entries may live in their own (evicting) Redis, apart from state.
+    cache_store = (
+        open_store(settings.cache_redis_url, prefix=settings.store_prefix)
+        if settings.cache_redis_url
+        else store
+    )
+    response_cache = (
+        ResponseCache(
+            cache_store.kv,
+            ttls=settings.response_cache_ttls,
+            default_ttl=settings.response_cache_default_ttl,
+        )
+        if settings.response_cache
+        else None
+    )
+    http = httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.http_read_timeout, connect=settings.http_connect_timeout),
+        limits=httpx.Limits(
+            max_connections=settings.http_max_connections,
+            max_keepalive_connections=settings.http_max_connections,
+        ),
+        headers={"User-Agent": "LedgerGraph/0.1"},
+    )
+    oauth = SageOAuth(
+        OAuthConfig(
+            client_id=endpoints.client_id,
+            client_secret=endpoints.client_secret,
+            auth_url=endpoints.auth_url,
+            token_url=endpoints.token_url,
+            revoke_url=endpoints.revoke_url,
+            scope=settings.sage_scope,
+        ),
+        http,
+    )
+    events = EventLog(store.streams)
+    connections = Connections(store.kv)
+    tokens = TokenManager(
+        kv=store.kv,
+        locks=store.locks,
+        oauth=oauth,
+        cipher=cipher,
+        connections=connections,
+        events=events,
+        policy=TokenPolicy(
+            margin=settings.token_refresh_margin,
+            lock_ttl=settings.refresh_lock_ttl,
+            wait_timeout=settings.refresh_wait_timeout,
+        ),
+    )
+    sage = SageClient(
+        http=http,
+        api_url=endpoints.api_url,
+        tokens=tokens,
+        connections=connections,
+        events=events,
+        cache=response_cache,
+        retry=RetryPolicy(
+            attempts=settings.read_retry_attempts,
+            budget=settings.read_retry_budget,
+            base_delay=settings.retry_base_delay,
+            max_delay=settings.retry_max_delay,
+        ),
+    )
+    # Connect-flow signatures must verify on every process: derive from the shared JWT secret.
+    signer = Signer(hashlib.sha256(b"ledgergraph-connect:" + jwt_secret.encode()).digest())
+    connect = ConnectService(
+        oauth=oauth,
+        http=http,
+        api_url=endpoints.api_url,
+        tokens=tokens,
+        connections=connections,
+        kv=store.kv,
+        signer=signer,
+        redirect_uri=f"{public_url.rstrip('/')}/oauth/sage/callback",
+        state_ttl=settings.connect_state_ttl,
+        events=events,
+    )
+    return Runtime(
+        settings=settings,
+        endpoints=endpoints,
+        public_url=public_url,
+        store=store,
+        cache_store=cache_store,
+        http=http,
+        authenticator=TenantAuthenticator(
+            jwt_secret, audience=settings.jwt_audience, issuer=settings.jwt_issuer
+        ),
+        connections=connections,
+        tokens=tokens,
+        events=events,
+        sage=sage,
+        connect=connect,
+        mappers=CountryMapper.for_business,
+        writes=SageWrites(
+            sage,
+            retry=RetryPolicy(
+                attempts=settings.write_retry_attempts,
+                budget=settings.write_retry_budget,
+                base_delay=settings.retry_base_delay,
+                max_delay=settings.retry_max_delay,
+            ),
+        ),
+        idempotency=Idempotency(
+            store.kv, ttl=settings.idempotency_ttl, lease=settings.idempotency_lease
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Strawberry schema extensions, one per file."""

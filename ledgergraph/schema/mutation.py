@@ -1,0 +1,53 @@
+"""The root ``Mutation`` type. Every write takes an idempotency key and happens exactly once."""
+
+from __future__ import annotations
+
+import strawberry
+
+from ledgergraph.resolvers.connection import resolve_disconnect, resolve_select_business
+from ledgergraph.resolvers.mutations.create_bill import create_bill
+from ledgergraph.resolvers.mutations.create_contact import create_contact
+from ledgergraph.resolvers.mutations.create_credit_note import create_credit_note
+from ledgergraph.resolvers.mutations.create_invoice import create_invoice
+from ledgergraph.resolvers.mutations.create_payment import create_payment
+from ledgergraph.resolvers.mutations.update_contact import update_contact
+from ledgergraph.resolvers.mutations.void_invoice import void_invoice
+from ledgergraph.schema.connection import ConnectionType
+from ledgergraph.schema.contact import Contact
+from ledgergraph.schema.documents import Bill, CreditNote, Invoice
+from ledgergraph.schema.payment import Payment
+
+
+@strawberry.type
+class Mutation:
+    select_business: ConnectionType = strawberry.mutation(
+        resolver=resolve_select_business,
+        description="Choose which of the Sage user's businesses the connection uses.",
+    )
+    disconnect: ConnectionType = strawberry.mutation(
+        resolver=resolve_disconnect,
+        description="Revoke the Sage tokens and forget the connection.",
+    )
+    create_contact: Contact = strawberry.mutation(
+        resolver=create_contact, description="Create a customer and/or supplier."
+    )
+    update_contact: Contact = strawberry.mutation(
+        resolver=update_contact, description="Change a contact's details."
+    )
+    create_invoice: Invoice = strawberry.mutation(
+        resolver=create_invoice,
+        description="Create a sales invoice; Sage computes its totals and number.",
+    )
+    void_invoice: Invoice = strawberry.mutation(
+        resolver=void_invoice, description="Void a sales invoice (it stays, with status VOID)."
+    )
+    create_bill: Bill = strawberry.mutation(
+        resolver=create_bill, description="Record a supplier's invoice."
+    )
+    create_credit_note: CreditNote = strawberry.mutation(
+        resolver=create_credit_note, description="Create a sales credit note."
+    )
+    create_payment: Payment = strawberry.mutation(
+        resolver=create_payment,
+        description="Record a receipt, payment or refund, allocated to invoices or bills.",
+    )

@@ -1,0 +1,112 @@
+"""The aiohttp application factory.
+
+``await create_app(settings)`` returns a ready app: with no Sage credentials (or
+``LEDGERGRAPH_SANDBOX=1``) it first starts the embedded Sage sandbox on its own loopback port
+and points every Sage URL at it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from contextlib import AsyncExitStack
+
+from aiohttp import web
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+
+from ledgergraph.http import connect, health
+from ledgergraph.http.graphql import LedgerGraphView
+from ledgergraph.http.keys import DEV_TOKEN, RUNTIME, SETTINGS
+from ledgergraph.runtime import Runtime, SageEndpoints, open_runtime
+from ledgergraph.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
+from ledgergraph.schema import schema
+from ledgergraph.settings import Settings
+
+log = logging.getLogger(__name__)
+SANDBOX: web.AppKey[RunningSandbox] = web.AppKey("ledgergraph.sandbox", RunningSandbox)
+
+
+def sandbox_endpoints(sandbox: RunningSandbox) -> SageEndpoints:
+    return SageEndpoints(
+        client_id=sandbox.config.client_id,
+        client_secret=sandbox.config.client_secret,
+        auth_url=sandbox.auth_url,
+        token_url=sandbox.token_url,
+        revoke_url=sandbox.revoke_url,
+        api_url=sandbox.api_url,
+    )
+
+
+async def create_app(
+    settings: Settings | None = None,
+    *,
+    endpoints: SageEndpoints | None = None,
+    sandbox_config: SandboxConfig | None = None,
+) -> web.Application:
+    """Build the app. ``endpoints`` overrides where Sage is (tests point it at a sandbox)."""
+    settings = settings or Settings()
+    stack = AsyncExitStack()
+    sandbox: RunningSandbox | None = None
+    try:
+        if endpoints is None and settings.uses_sandbox:
+            sandbox = await stack.enter_async_context(
+                serve_sandbox(
+                    sandbox_config or SandboxConfig(controls=settings.sandbox_controls),
+                    port=settings.sandbox_port,
+                )
+            )
+            endpoints = sandbox_endpoints(sandbox)
+        elif endpoints is None:
+            endpoints = SageEndpoints.from_settings(settings)
+        public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+        runtime = await open_runtime(
+            settings, endpoints, public_url=public_url, sandbox=sandbox is not None
+        )
+        stack.push_async_callback(runtime.aclose)
+    except BaseException:
+        await stack.aclose()
+        raise
+
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[RUNTIME] = runtime
+    if sandbox is not None:
+        app[SANDBOX] = sandbox
+        if not settings.production:
+            app[DEV_TOKEN] = runtime.authenticator.mint("demo", ttl=30 * 24 * 3600)
+    view = LedgerGraphView(
+        schema=schema,
+        graphql_ide="graphiql",
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+    )
+    app.router.add_route("*", "/graphql", view)
+    connect.add_routes(app)
+    health.add_routes(app)
+    app.cleanup_ctx.append(_keep_alive(runtime))
+    app.on_cleanup.append(lambda _app: stack.aclose())
+    return app
+
+
+def _keep_alive(runtime: Runtime):  # type: ignore[no-untyped-def]
+    async def context(app: web.Application):  # type: ignore[no-untyped-def]
+        task = asyncio.create_task(_keep_alive_loop(runtime))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return context
+
+
+async def _keep_alive_loop(runtime: Runtime) -> None:
+    settings = runtime.settings
+    while True:
+        await asyncio.sleep(settings.keepalive_interval)
+        try:
+            refreshed = await runtime.tokens.keep_alive(settings.keepalive_window)
+        except Exception:
+            log.exception("keep-alive pass failed")
+        else:
+            if refreshed:
+                log.info("keep-alive refreshed %d connection(s)", refreshed)
