@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import httpx
 
 from ledgergraph.auth import TenantAuthenticator
-from ledgergraph.cache import Store, open_store
+from ledgergraph.cache import RedisOptions, Store, open_store
 from ledgergraph.cache.response_cache import ResponseCache
 from ledgergraph.connectors.sage.client import SageClient
 from ledgergraph.connectors.sage.connect import ConnectService
@@ -27,6 +27,7 @@ from ledgergraph.events import EventLog
 from ledgergraph.idempotency import Idempotency
 from ledgergraph.settings import Settings
 from ledgergraph.signing import Signer
+from ledgergraph.sync.service import SyncService
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class Runtime:
     tokens: TokenManager
     events: EventLog
     sage: SageClient
+    sync: SyncService
     connect: ConnectService
     mappers: MapperFactory
     writes: SageWrites
@@ -101,10 +103,15 @@ async def open_runtime(
         allow_generated=sandbox and not settings.production,
     )
     jwt_secret = _jwt_secret(settings, sandbox=sandbox)
-    store = open_store(settings.redis_url, prefix=settings.store_prefix)
+    redis_options = RedisOptions(
+        timeout=settings.redis_timeout,
+        connect_timeout=settings.redis_connect_timeout,
+        max_connections=settings.redis_max_connections,
+    )
+    store = open_store(settings.redis_url, prefix=settings.store_prefix, options=redis_options)
     # Disposable cache entries may live in their own (evicting) Redis, apart from state.
     cache_store = (
-        open_store(settings.cache_redis_url, prefix=settings.store_prefix)
+        open_store(settings.cache_redis_url, prefix=settings.store_prefix, options=redis_options)
         if settings.cache_redis_url
         else store
     )
@@ -136,7 +143,13 @@ async def open_runtime(
         ),
         http,
     )
-    events = EventLog(store.streams)
+    events = EventLog(
+        store.streams,
+        store.kv,
+        max_len=settings.sync_stream_max_len,
+        max_age=settings.sync_stream_max_age,
+        own_write_ttl=settings.sync_own_write_ttl,
+    )
     connections = Connections(store.kv)
     tokens = TokenManager(
         kv=store.kv,
@@ -193,6 +206,9 @@ async def open_runtime(
         tokens=tokens,
         events=events,
         sage=sage,
+        sync=SyncService.from_settings(
+            settings, store=store, events=events, sage=sage, http=http, api_url=endpoints.api_url
+        ),
         connect=connect,
         mappers=CountryMapper.for_business,
         writes=SageWrites(

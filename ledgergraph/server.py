@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 
 from aiohttp import web
@@ -49,17 +50,18 @@ async def create_app(
     stack = AsyncExitStack()
     sandbox: RunningSandbox | None = None
     try:
+        public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
         if endpoints is None and settings.uses_sandbox:
+            config = sandbox_config or SandboxConfig(
+                controls=settings.sandbox_controls,
+                redirect_uris=(f"{public_url.rstrip('/')}/oauth/sage/callback",),
+            )
             sandbox = await stack.enter_async_context(
-                serve_sandbox(
-                    sandbox_config or SandboxConfig(controls=settings.sandbox_controls),
-                    port=settings.sandbox_port,
-                )
+                serve_sandbox(config, port=settings.sandbox_port)
             )
             endpoints = sandbox_endpoints(sandbox)
         elif endpoints is None:
             endpoints = SageEndpoints.from_settings(settings)
-        public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
         runtime = await open_runtime(
             settings, endpoints, public_url=public_url, sandbox=sandbox is not None
         )
@@ -84,8 +86,20 @@ async def create_app(
     connect.add_routes(app)
     health.add_routes(app)
     app.cleanup_ctx.append(_keep_alive(runtime))
+    app.cleanup_ctx.append(_sync(runtime))
     app.on_cleanup.append(lambda _app: stack.aclose())
     return app
+
+
+def _sync(runtime: Runtime) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Sync notifications run with the app; on shutdown polls finish and leases go back."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        await runtime.sync.start()
+        yield
+        await runtime.sync.aclose()
+
+    return context
 
 
 def _keep_alive(runtime: Runtime):  # type: ignore[no-untyped-def]

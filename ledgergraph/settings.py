@@ -34,6 +34,14 @@ class Settings(BaseSettings):
         default=None, description="Optional separate Redis for disposable response-cache entries."
     )
     store_prefix: str = "lg:"
+    redis_timeout: float = Field(
+        default=2.0, description="Upper bound on one Redis operation, waiting for a connection "
+        "included: past it a request fails fast with SERVICE_UNAVAILABLE."
+    )
+    redis_connect_timeout: float = 2.0
+    # Redis answers in well under a millisecond: a few connections carry a lot, and fewer
+    # connections mean fewer simultaneous connects in a burst.
+    redis_max_connections: int = 16
     response_cache: bool = Field(default=True, description="Cache Sage GET responses.")
     response_cache_ttls: dict[str, float] = Field(
         default_factory=dict,

@@ -129,9 +129,11 @@ class SageClient:
             BusinessRef(id=BusinessId(str(i["id"])), name=str(i.get("displayed_as", "")))
             for i in items
         )
-        known = {b.id: b for b in (await self.connection(tenant)).available}
+        connection = await self.connection(tenant)
+        known = {b.id: b for b in connection.available}
         merged = tuple(known.get(r.id, r) for r in refs)
-        await self.connections.update(tenant, lambda c: _with_available(c, merged))
+        if merged != connection.available:
+            await self.connections.update(tenant, lambda c: _with_available(c, merged))
         return list(merged)
 
     async def _business_items(self, tenant: TenantId) -> AsyncIterator[JSONObject]:

@@ -235,11 +235,13 @@ class TokenManager:
         if latest is not None and latest.version != stored.version:
             return latest.tokens
         log.warning("Sage refused the refresh token of tenant %s: re-authorization needed", tenant)
-        await self._kv.compare_and_delete(keys.token(tenant), stored.version)
         reason = "Sage no longer accepts this connection's refresh token; connect again."
+        # Status first, then the dead pair: a concurrent reader that finds no pair must find
+        # the reason too.
         await self._connections.update(
             tenant, lambda c: c.with_status(ConnectionStatus.REAUTH_REQUIRED, reason)
         )
+        await self._kv.compare_and_delete(keys.token(tenant), stored.version)
         if self._events is not None:
             await self._events.connection_changed(tenant, ConnectionStatus.REAUTH_REQUIRED)
         raise ReauthRequired(reason) from exc
