@@ -8,6 +8,7 @@
     │   ├── ReauthRequired                 REAUTH_REQUIRED
     │   └── BusinessUnavailable            BUSINESS_UNAVAILABLE
     ├── ServiceUnavailable                 SERVICE_UNAVAILABLE   (our own store is down)
+    ├── CursorExpiredError                 CURSOR_EXPIRED        (syncEvents since: re-query)
     ├── ConnectFlowError                   CONNECT_FAILED        (OAuth connect/callback)
     └── UpstreamError                      UPSTREAM_ERROR        (Sage answered oddly)
         ├── UpstreamUnavailable            UPSTREAM_UNAVAILABLE  (5xx, timeouts, resets)
@@ -63,10 +64,20 @@ class ReauthRequired(ConnectionProblem):
 class BusinessUnavailable(ConnectionProblem):
     code = "BUSINESS_UNAVAILABLE"
 
+    def __init__(self, message: str, *, status: int | None = None, **extensions: Any) -> None:
+        super().__init__(message, **extensions)
+        self.status = status
+
 
 class ServiceUnavailable(LedgerGraphError):
     code = "SERVICE_UNAVAILABLE"
     retryable = True
+
+
+class CursorExpiredError(LedgerGraphError):
+    """A ``syncEvents`` cursor older than the events still kept: the client must re-query."""
+
+    code = "CURSOR_EXPIRED"
 
 
 class ConnectFlowError(LedgerGraphError):

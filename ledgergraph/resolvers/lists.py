@@ -47,4 +47,6 @@ async def reference_window(
     offset, size = page_window(first, after)
     business_id = await business_of(context, business)
     everything = [obj for obj in await loader.all(business_id) if keep(obj)]
-    return build_connection(everything[offset : offset + size], offset=offset, total=len(everything))
+    return build_connection(
+        everything[offset : offset + size], offset=offset, total=len(everything)
+    )

@@ -125,12 +125,27 @@ class BusinessByIdLoader(DataLoader[str, model.Business]):
         return list(await asyncio.gather(*(self._reads.business_details(k) for k in keys)))
 
 
+class FinancialSettingsByBusinessLoader(DataLoader[str, model.FinancialSettings]):
+    def __init__(self, reads: SageReads) -> None:
+        super().__init__(load_fn=self._load)
+        self._reads = reads
+
+    async def _load(self, keys: Sequence[str]) -> list[model.FinancialSettings | BaseException]:
+        # One business's failure (a lapsed subscription) must not fail the others' fields.
+        return list(
+            await asyncio.gather(
+                *(self._reads.financial_settings(k) for k in keys), return_exceptions=True
+            )
+        )
+
+
 class Loaders:
     """The loaders of one request."""
 
     def __init__(self, reads: SageReads) -> None:
         self.reads = reads
         self.business = BusinessByIdLoader(reads)
+        self.financial_settings = FinancialSettingsByBusinessLoader(reads)
         self.contact = ContactByIdLoader(reads)
         self.invoice = InvoiceByIdLoader(reads)
         self.bill = BillByIdLoader(reads)

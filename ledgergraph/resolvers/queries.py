@@ -16,7 +16,6 @@ from ledgergraph.resolvers.context import Context, Info
 from ledgergraph.resolvers.lists import business_of, reference_window, sage_window
 from ledgergraph.schema.global_id import GlobalId
 from ledgergraph.schema.pagination import build_connection, page_window
-from ledgergraph.types import BusinessRef
 
 BusinessArg = Annotated[
     strawberry.ID | None,
@@ -128,8 +127,10 @@ async def resolve_ledger_accounts(
         business=business,
         first=first,
         after=after,
-        keep=lambda account: (classification is None or account.classification is classification)
-        and (role is None or role in account.roles),
+        keep=lambda account: (
+            (classification is None or account.classification is classification)
+            and (role is None or role in account.roles)
+        ),
     )
 
 
@@ -160,7 +161,9 @@ async def resolve_items(
         reads.everything(r.PRODUCTS, business_id), reads.everything(r.SERVICES, business_id)
     )
     everything = [i for i in [*products, *services] if kind is None or i.kind is kind]
-    return build_connection(everything[offset : offset + size], offset=offset, total=len(everything))
+    return build_connection(
+        everything[offset : offset + size], offset=offset, total=len(everything)
+    )
 
 
 def _by_id(type_name: str) -> Any:
@@ -210,5 +213,3 @@ async def load_node(context: Context, gid: GlobalId) -> Any:
     if found is None:
         raise NotFound(f"No {gid.type_name} with this ID exists in the business.")
     return found
-
-

@@ -92,9 +92,7 @@ class BankAccount(Node):
     balance: Money | None
     currency: str | None
     is_active: bool
-    ledger_account: LedgerAccount | None = strawberry.field(
-        resolver=references.ledger_account_of
-    )
+    ledger_account: LedgerAccount | None = strawberry.field(resolver=references.ledger_account_of)
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:

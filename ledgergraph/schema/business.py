@@ -57,7 +57,9 @@ class Business(Node):
     @strawberry.field(description="The base currency of the books.")
     async def currency(self, info: Info) -> str | None:
         ref: BusinessRef = self  # type: ignore[assignment]
-        return ref.currency or (await _details(ref, info)).currency
+        if ref.currency:
+            return ref.currency
+        return (await info.context.loaders.financial_settings.load(ref.id)).base_currency
 
     @strawberry.field
     async def address(self, info: Info) -> Address | None:
@@ -73,7 +75,9 @@ class Business(Node):
 
     @strawberry.field
     async def financial_settings(self, info: Info) -> FinancialSettings | None:
-        return (await _details(self, info)).financial_settings  # type: ignore[arg-type, return-value]
+        ref: BusinessRef = self  # type: ignore[assignment]
+        settings = await info.context.loaders.financial_settings.load(ref.id)
+        return settings  # type: ignore[return-value]
 
     @strawberry.field(description="True for the business the connection uses by default.")
     async def selected(self, info: Info) -> bool:

@@ -28,9 +28,7 @@ class LineItem:
     total_amount: Money
     discount_amount: Money | None
     tax_rate: TaxRate | None = strawberry.field(resolver=references.tax_rate_of)
-    ledger_account: LedgerAccount | None = strawberry.field(
-        resolver=references.ledger_account_of
-    )
+    ledger_account: LedgerAccount | None = strawberry.field(resolver=references.ledger_account_of)
     item: Item | None = strawberry.field(resolver=references.item_of)
 
 

@@ -9,7 +9,9 @@ from ledgergraph import model
 strawberry.enum(model.ContactKind, description="What a contact is to the business.")
 strawberry.enum(model.DocumentStatus, description="Where an invoice, bill or credit note stands.")
 strawberry.enum(model.PaymentKind, description="Which way money moved, and why.")
-strawberry.enum(model.AccountClassification, description="The financial statement section of an account.")
+strawberry.enum(
+    model.AccountClassification, description="The financial statement section of an account."
+)
 strawberry.enum(model.AccountRole, description="What a ledger account is used for, in any country.")
 strawberry.enum(model.TaxKind, description="The kind of a tax rate, in any country.")
 strawberry.enum(model.TaxSystem, description="The tax a rate belongs to.")
@@ -26,4 +28,14 @@ TaxSystem = model.TaxSystem
 ItemKind = model.ItemKind
 BankAccountKind = model.BankAccountKind
 
-__all__ = ["AccountClassification", "AccountRole", "BankAccountKind", "ContactKind", "DocumentStatus", "ItemKind", "PaymentKind", "TaxKind", "TaxSystem"]
+__all__ = [
+    "AccountClassification",
+    "AccountRole",
+    "BankAccountKind",
+    "ContactKind",
+    "DocumentStatus",
+    "ItemKind",
+    "PaymentKind",
+    "TaxKind",
+    "TaxSystem",
+]

@@ -36,6 +36,7 @@ from ledgergraph.events import EventLog
 from ledgergraph.types import BusinessId, BusinessRef, ConnectionStatus, JSONObject, TenantId
 
 MAX_ITEMS_PER_PAGE = 200
+UNSCOPED_KINDS = frozenset({"businesses", "user"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,8 @@ class SageClient:
                     "with the selectBusiness mutation."
                 )
             return connection.business
+        if connection.business is not None and connection.business.id == business:
+            return connection.business
         for known in connection.available:
             if known.id == business:
                 return known
@@ -181,7 +184,9 @@ class SageClient:
             if hit is not None:
                 return orjson.loads(hit)
         try:
-            raw = await self._read(tenant, ref.id, path, params)
+            # /businesses and /user are about the Sage user, not one business.
+            scoped = kind not in UNSCOPED_KINDS
+            raw = await self._read(tenant, ref.id if scoped else None, path, params)
         except UpstreamError as exc:
             await self._check_business_still_there(tenant, ref, exc, explicit=business is not None)
             raise
@@ -309,6 +314,12 @@ class SageClient:
                 )
                 wait = policy.backoff(attempt)
             else:
+                if response.status_code == 401 and _inactive_subscription(response):
+                    raise BusinessUnavailable(
+                        "This Sage business has no active subscription; its books cannot be "
+                        "read until the subscription is renewed.",
+                        status=401,
+                    )
                 if response.status_code == 401 and not refreshed:
                     refreshed = True
                     token = await self.tokens.access_token(tenant, rejected=token)
@@ -370,6 +381,11 @@ def resource_kind(path: str) -> str:
 
 def _with_available(connection: Connection, available: tuple[BusinessRef, ...]) -> Connection:
     return replace(connection, available=available)
+
+
+def _inactive_subscription(response: httpx.Response) -> bool:
+    # Sage's 401 for a lapsed subscription; refreshing the token cannot help with it.
+    return b"No active subscription" in response.content
 
 
 def _json_or_none(response: httpx.Response) -> Any:

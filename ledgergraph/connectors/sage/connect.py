@@ -133,7 +133,9 @@ class ConnectService:
                 c,
                 status=ConnectionStatus.CONNECTED if selected else ConnectionStatus.NOT_CONNECTED,
                 business=selected,
-                available=tuple(available),
+                available=tuple(
+                    selected if selected and b.id == selected.id else b for b in available
+                ),
                 sage_user_id=tokens.requested_by_id,
                 reason=None if selected else "Choose which Sage business to use.",
             ),

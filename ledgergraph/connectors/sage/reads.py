@@ -13,10 +13,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from ledgergraph import model
+from ledgergraph.connectors.sage import mapping
 from ledgergraph.connectors.sage.client import MAX_ITEMS_PER_PAGE, SageClient
 from ledgergraph.connectors.sage.resources import Mapper, Resource
 from ledgergraph.errors import NotFound
 from ledgergraph.types import BusinessRef, TenantId
+
 
 class MapperFactory(Protocol):
     def __call__(
@@ -27,7 +29,6 @@ class MapperFactory(Protocol):
         business_id: str,
         currency: str | None = None,
     ) -> Mapper: ...
-
 
 
 # At or below this many ids, a batch is fetched one GET per id without listing first.
@@ -44,6 +45,10 @@ class SageReads:
 
     async def business(self, business: str | None) -> BusinessRef:
         return await self._client.business_for(self.tenant, business)
+
+    async def _country_free_mapper(self, business_id: str) -> Mapper:
+        connection = await self._client.connection(self.tenant)
+        return self._mappers(None, connection.overrides, business_id=business_id)
 
     async def mapper(self, business_id: str) -> Mapper:
         mapper = self._mapper_cache.get(business_id)
@@ -67,12 +72,17 @@ class SageReads:
         return mapper
 
     async def business_details(self, business_id: str) -> model.Business:
-        details, settings = await asyncio.gather(
-            self._client.get(self.tenant, f"/businesses/{business_id}", business=business_id),
-            self._client.get(self.tenant, "/financial_settings", business=business_id),
+        """``/businesses/{id}``: about the user's business, readable even when its
+        subscription has lapsed (its books are not)."""
+        details = await self._client.get(
+            self.tenant, f"/businesses/{business_id}", business=business_id
         )
-        mapper = await self.mapper(business_id)
-        return mapper.business(details, settings)
+        mapper = await self._country_free_mapper(business_id)
+        return mapper.business(details, None)
+
+    async def financial_settings(self, business_id: str) -> model.FinancialSettings:
+        payload = await self._client.get(self.tenant, "/financial_settings", business=business_id)
+        return mapping.financial_settings(payload)
 
     async def window(
         self,

@@ -38,9 +38,7 @@ class Resource:
 CONTACTS = Resource("contacts", "/contacts", lambda m, p: m.contact(p))
 INVOICES = Resource("sales_invoices", "/sales_invoices", lambda m, p: m.invoice(p))
 BILLS = Resource("purchase_invoices", "/purchase_invoices", lambda m, p: m.bill(p))
-CREDIT_NOTES = Resource(
-    "sales_credit_notes", "/sales_credit_notes", lambda m, p: m.credit_note(p)
-)
+CREDIT_NOTES = Resource("sales_credit_notes", "/sales_credit_notes", lambda m, p: m.credit_note(p))
 PAYMENTS = Resource("contact_payments", "/contact_payments", lambda m, p: m.payment(p))
 PRODUCTS = Resource("products", "/products", lambda m, p: m.item(p))
 SERVICES = Resource("services", "/services", lambda m, p: m.item(p))

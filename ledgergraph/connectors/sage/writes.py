@@ -85,9 +85,7 @@ class SageWrites:
             if not first and await already_done():
                 return SageResponse(200, None, httpx.Headers())
             first = False
-            return await self._client.send(
-                tenant, "DELETE", path, business=business, params=params
-            )
+            return await self._client.send(tenant, "DELETE", path, business=business, params=params)
 
         return await self._with_retries(attempt)
 

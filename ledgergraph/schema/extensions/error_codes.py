@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
@@ -22,11 +23,22 @@ log = logging.getLogger("ledgergraph.errors")
 
 class ErrorCodes(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
+        self._streamed = False
         yield
+        if self._streamed:
+            return  # every result already went through on_stream_result
         result = self.execution_context.result
         if result is None or not result.errors:
             return
         result.errors = [self._with_code(error) for error in result.errors]
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Subscriptions (WebSocket, multipart): each result, before it is sent."""
+        self._streamed = True
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [self._with_code(error) for error in errors]
+        yield
 
     def _with_code(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error

@@ -1,0 +1,190 @@
+"""The ``syncEvents`` subscription.
+
+A subscription replays the tenant's events after ``since`` and then follows new ones
+(``ledgergraph.sync.follow``), keeping those of its business and object types. While it runs,
+the tenant counts as active, so some process of the fleet polls Sage for it.
+
+Dataloaders never outlive an event: the HTTP layer gives every WebSocket operation its own
+``Context`` (never one per socket), and ``syncEvents`` empties that context's caches before
+each event it delivers, so each event's ``object`` is loaded fresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import strawberry
+
+from ledgergraph.cache import CursorExpired, InvalidCursor
+from ledgergraph.errors import BadUserInput, CursorExpiredError, NotFound
+from ledgergraph.events import EventKind, EventSource, ObjectType, StoredEvent, SyncEvent
+from ledgergraph.resolvers.context import Context, Info
+from ledgergraph.resolvers.queries import load_node
+from ledgergraph.schema.global_id import GlobalId
+from ledgergraph.sync.kinds import kinds_for
+from ledgergraph.types import TenantId
+
+__all__ = ["TYPE_NAMES", "DeliveredEvent", "resolve_object", "resolve_sync_events"]
+
+# The global-ID type name of each object type's unified objects.
+TYPE_NAMES: dict[ObjectType, str] = {
+    ObjectType.CONTACT: "Contact",
+    ObjectType.INVOICE: "Invoice",
+    ObjectType.BILL: "Bill",
+    ObjectType.CREDIT_NOTE: "CreditNote",
+    ObjectType.PAYMENT: "Payment",
+    ObjectType.ITEM: "Item",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveredEvent:
+    """One event as ``syncEvents`` hands it to the ``SyncEvent`` GraphQL type."""
+
+    cursor: str
+    kind: EventKind
+    object_type: ObjectType
+    source: EventSource
+    occurred_at: dt.datetime
+    business_id: str | None
+    remote_id: str | None
+    status: str | None
+
+    @property
+    def object_id(self) -> str | None:
+        type_name = TYPE_NAMES.get(self.object_type)
+        if type_name is None or self.business_id is None or self.remote_id is None:
+            return None
+        return GlobalId(type_name, self.business_id, self.remote_id).encode()
+
+    @classmethod
+    def of(cls, stored: StoredEvent, object_type: ObjectType) -> DeliveredEvent:
+        event = stored.event
+        return cls(
+            cursor=stored.cursor,
+            kind=event.kind,
+            object_type=object_type,
+            source=event.source,
+            occurred_at=dt.datetime.fromtimestamp(event.occurred_at, dt.UTC),
+            business_id=event.business_id,
+            remote_id=event.object_id,
+            status=event.status,
+        )
+
+
+Types = Annotated[
+    list[ObjectType] | None,
+    strawberry.argument(
+        description="Only events about these object types (default: all, CONNECTION included)."
+    ),
+]
+Since = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Replay every event after this cursor (a SyncEvent.cursor received "
+        "earlier), then follow new ones. Default: only events from now on."
+    ),
+]
+BusinessArg = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(description="A business of the Sage user (default: the selected one)."),
+]
+
+
+async def resolve_sync_events(
+    info: Info, types: Types = None, since: Since = None, business: BusinessArg = None
+) -> Any:  # AsyncGenerator[DeliveredEvent, None]; Any lets the schema declare the GraphQL type
+    """Check everything that can be refused up front, then hand over the event stream.
+
+    Being a coroutine (not itself a generator), a refusal here -- unauthenticated, not
+    connected, an unknown business, a malformed or expired cursor -- reaches the client as the
+    operation's ``error`` before any event.
+    """
+    context = info.context
+    runtime = context.runtime
+    tenant = context.tenant
+    ref = await runtime.sage.business_for(tenant, str(business) if business else None)
+    if since is not None:
+        try:
+            await runtime.events.read(tenant, after=since, count=1)
+        except InvalidCursor:
+            raise BadUserInput(
+                "since must be a cursor syncEvents sent (SyncEvent.cursor).", field="since"
+            ) from None
+        except CursorExpired:
+            raise _expired() from None
+        start = since
+    else:
+        start = await runtime.events.last_cursor(tenant)
+    wanted = frozenset(types) if types is not None else None
+    return _deliver(context, tenant, ref.id, wanted, start)
+
+
+async def _deliver(
+    context: Context,
+    tenant: TenantId,
+    business: str,
+    wanted: frozenset[ObjectType] | None,
+    start: str,
+) -> AsyncGenerator[DeliveredEvent, None]:
+    sync = context.runtime.sync
+    # The starting cursor was taken before registering: whatever the poller publishes once it
+    # knows about this subscriber comes after it.
+    registration = await sync.register(tenant, business, kinds_for(wanted))
+    try:
+        try:
+            async for stored in sync.follow(tenant, after=start):
+                object_type = _wanted(stored.event, business, wanted)
+                if object_type is None:
+                    continue
+                _begin_event(context)
+                yield DeliveredEvent.of(stored, object_type)
+        except CursorExpired:
+            # This subscriber fell behind the stream's bounds (a burst, a slow client).
+            raise _expired() from None
+    finally:
+        sync.release(registration)
+
+
+def _wanted(
+    event: SyncEvent, business: str, wanted: frozenset[ObjectType] | None
+) -> ObjectType | None:
+    """The event's object type if this subscriber gets the event, else ``None``."""
+    if event.business_id is not None and event.business_id != business:
+        return None
+    try:
+        object_type = ObjectType(event.object_type)
+    except ValueError:
+        return None  # written by a newer release: not something this schema can describe
+    if wanted is not None and object_type not in wanted:
+        return None
+    return object_type
+
+
+def _begin_event(context: Context) -> None:
+    """Drop what the operation cached (loaders, connection): each event starts from scratch."""
+    context._loaders = None
+    context._connection = None
+
+
+def _expired() -> CursorExpiredError:
+    return CursorExpiredError(
+        "Events after this cursor are no longer kept, so some changes cannot be replayed. "
+        "Re-query the data you display, then subscribe again without since."
+    )
+
+
+async def resolve_object(root: DeliveredEvent, info: Info) -> Any:
+    """The object as it is now, through this event's own loaders; null for deletions."""
+    if root.kind not in (EventKind.CREATED, EventKind.UPDATED):
+        return None
+    type_name = TYPE_NAMES.get(root.object_type)
+    if type_name is None or root.business_id is None or root.remote_id is None:
+        return None
+    try:
+        return await load_node(info.context, GlobalId(type_name, root.business_id, root.remote_id))
+    except NotFound:
+        return None  # deleted again since the event
