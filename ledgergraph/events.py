@@ -201,9 +201,7 @@ class EventLog:
         if kind is EventKind.CONNECTION or object_type is ObjectType.CONNECTION:
             raise ValueError("connection changes are published with connection_changed")
         if self._kv is not None:
-            version = (
-                _DELETED if kind is EventKind.DELETED else str(instant(updated_at) or _ANY)
-            )
+            version = _DELETED if kind is EventKind.DELETED else str(instant(updated_at) or _ANY)
             key = keys.sync_own_write(tenant, business, object_type.value, object_id)
             known = await self._own_versions(key)
             remembered = [*[v for v in known if v != version], version][-_OWN_VERSIONS:]

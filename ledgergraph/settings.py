@@ -35,8 +35,9 @@ class Settings(BaseSettings):
     )
     store_prefix: str = "lg:"
     redis_timeout: float = Field(
-        default=2.0, description="Upper bound on one Redis operation, waiting for a connection "
-        "included: past it a request fails fast with SERVICE_UNAVAILABLE."
+        default=2.0,
+        description="Upper bound on one Redis operation, waiting for a connection "
+        "included: past it a request fails fast with SERVICE_UNAVAILABLE.",
     )
     redis_connect_timeout: float = 2.0
     # Redis answers in well under a millisecond: a few connections carry a lot, and fewer

@@ -76,8 +76,7 @@ class Business(Node):
     @strawberry.field
     async def financial_settings(self, info: Info) -> FinancialSettings | None:
         ref: BusinessRef = self  # type: ignore[assignment]
-        settings = await info.context.loaders.financial_settings.load(ref.id)
-        return settings  # type: ignore[return-value]
+        return await info.context.loaders.financial_settings.load(ref.id)  # type: ignore[return-value]
 
     @strawberry.field(description="True for the business the connection uses by default.")
     async def selected(self, info: Info) -> bool:

@@ -19,9 +19,7 @@ CONNECTION_QUERY = """{ connection { status message business { id name countryCo
   availableBusinesses { id name } } }"""
 
 
-async def _connection(
-    server: LiveServer, http: httpx.AsyncClient, tenant: str
-) -> dict[str, Any]:
+async def _connection(server: LiveServer, http: httpx.AsyncClient, tenant: str) -> dict[str, Any]:
     body = await server.graphql(http, tenant, CONNECTION_QUERY)
     assert "errors" not in body, body
     result: dict[str, Any] = body["data"]["connection"]

@@ -24,27 +24,6 @@ ROLE_RENAMES: dict[str, AccountRole] = {
     "INPUT_TAX": AccountRole.PURCHASE_TAX,
 }
 
-# Truth names model.py has no member for. The mapper cannot say them, so an account whose
-# truth role is one of these is expected to carry no role for it (never a guessed other role).
-ROLES_MISSING_FROM_MODEL: frozenset[str] = frozenset(
-    {
-        "CARRIAGE",
-        "INTEREST_INCOME",
-        "WAGES",
-        "BAD_DEBTS",
-        "EXCHANGE_DIFFERENCES",
-        "NON_RECOVERABLE_TAX",
-        "ACCUMULATED_DEPRECIATION",
-        "PREPAYMENTS",
-        "ACCRUALS",
-        "PAYROLL_LIABILITY",
-        "INCOME_TAX",
-        "LOAN",
-        "DRAWINGS",
-        "OPENING_BALANCES",
-    }
-)
-
 # Combined systems model.py has no member for: the mapper reports ``tax_system=None`` and
 # the parts as the rate's components.
 COMBINED_TAX_SYSTEMS: dict[str, tuple[TaxSystem, ...]] = {
@@ -77,13 +56,13 @@ def classification(name: str) -> AccountClassification:
 
 
 def roles(names: tuple[str, ...]) -> frozenset[AccountRole]:
-    """The model roles a truth role list means; roles model.py cannot name are dropped."""
+    """The model roles a truth role list means; every truth role must have one."""
     found: set[AccountRole] = set()
     for name in names:
         if name in ROLE_RENAMES:
             found.add(ROLE_RENAMES[name])
         elif name in AccountRole.__members__:
             found.add(AccountRole(name))
-        elif name not in ROLES_MISSING_FROM_MODEL:
+        else:
             raise UnknownTruthName(f"truth role {name!r} is neither in model.py nor known")
     return frozenset(found)
