@@ -43,8 +43,6 @@ def contact_body(data: ContactInput | ContactUpdateInput) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": data.name,
         "reference": data.reference,
-        "email": data.email,
-        "telephone": data.telephone,
         "tax_number": data.tax_number,
         "credit_limit": str(data.credit_limit) if data.credit_limit is not None else None,
         "credit_days": data.credit_days,
@@ -56,4 +54,8 @@ def contact_body(data: ContactInput | ContactUpdateInput) -> dict[str, Any]:
         body["currency_id"] = data.currency
     if data.main_address is not None:
         body["main_address"] = address(data.main_address)
+    # Sage keeps a contact's email and telephone on its main contact person.
+    person = {"email": data.email, "telephone": data.telephone}
+    if any(v is not None for v in person.values()):
+        body["main_contact_person"] = {k: v for k, v in person.items() if v is not None}
     return {k: v for k, v in body.items() if v is not None}
