@@ -42,7 +42,7 @@ def test_sages_own_example_account_maps_exactly() -> None:
     assert account.code == "0041"
     assert account.name == "Fixtures and fittings - Accumulated Depreciation"
     assert account.classification == AccountClassification.ASSET
-    assert account.roles == ()  # accumulated depreciation: model.py has no role for it yet
+    assert account.roles == (AccountRole.ACCUMULATED_DEPRECIATION,)
     assert account.account_type == "FIXED_ASSETS"
     assert account.default_tax_rate == Ref("GB_NO_TAX", "No VAT")
     assert (account.visible_in_sales, account.visible_in_purchases) == (False, False)
@@ -124,6 +124,25 @@ def test_classification_follows_sages_ledger_account_type(
         ),
         ("CA", 2200, "GST/HST Charged on Sales", "CURRENT_LIABILITY", [Role.SALES_TAX]),
         ("CA", 2210, "GST/HST Paid on Purchases (ITC)", "CURRENT_LIABILITY", [Role.PURCHASE_TAX]),
+        ("CA", 2300, "Federal Income Tax Payable", "CURRENT_LIABILITY", [Role.INCOME_TAX]),
+        ("CA", 9200, "Non-recoverable Tax", "OVERHEADS", [Role.NON_RECOVERABLE_TAX]),
+        ("GB", 9998, "Opening Balances", "EQUITY", [Role.OPENING_BALANCES]),
+        ("GB", 4910, "Carriage on Sales", "SALES", [Role.CARRIAGE]),
+        ("DE", 4120, "Gehälter", "OVERHEADS", [Role.WAGES]),
+        ("DE", 2400, "Forderungsverluste", "OVERHEADS", [Role.BAD_DEBTS]),
+        ("DE", 2650, "Sonstige Zinsen", "OTHER_INCOME", [Role.INTEREST_INCOME]),
+        ("DE", 2660, "Erträge aus Kursdifferenzen", "OTHER_INCOME", [Role.EXCHANGE_DIFFERENCES]),
+        ("DE", 9000, "Saldenvorträge, Sachkonten", "EQUITY", [Role.OPENING_BALANCES]),
+        ("FR", 108000, "Compte de l'exploitant", "EQUITY", [Role.DRAWINGS]),
+        ("FR", 281830, "Amort. matériel", "FIXED_ASSETS", [Role.ACCUMULATED_DEPRECIATION]),
+        ("FR", 291000, "Dépréciations des immobilisations", "FIXED_ASSETS", []),
+        ("FR", 641000, "Rémunérations du personnel", "OVERHEADS", [Role.WAGES]),
+        ("FR", 708500, "Ports et frais accessoires facturés", "SALES", [Role.CARRIAGE]),
+        ("FR", 768000, "Autres produits financiers", "OTHER_INCOME", [Role.INTEREST_INCOME]),
+        ("ES", 475000, "HP, acreedora por IVA", "CURRENT_LIABILITY", [Role.TAX_LIABILITY]),
+        ("ES", 475100, "HP, retenciones", "CURRENT_LIABILITY", [Role.PAYROLL_LIABILITY]),
+        ("ES", 650000, "Pérdidas de créditos incobrables", "OVERHEADS", [Role.BAD_DEBTS]),
+        ("ES", 768000, "Dif. positivas de cambio", "OTHER_INCOME", [Role.EXCHANGE_DIFFERENCES]),
     ],
 )
 def test_roles_follow_the_countrys_chart_conventions(
@@ -141,7 +160,20 @@ def test_roles_follow_the_countrys_chart_conventions(
         ("Company Visa", "LINE_OF_CREDIT", None, [Role.CREDIT_CARD]),
         ("Overdraft facility", "LINE_OF_CREDIT", None, []),
         ("Accounts Receivable", "CURRENT_ASSETS", None, [Role.ACCOUNTS_RECEIVABLE]),
-        ("Gross wages", "OVERHEADS", None, []),
+        ("Gross wages", "OVERHEADS", None, [Role.WAGES]),
+        ("Bad debt write off", "OVERHEADS", None, [Role.BAD_DEBTS]),
+        ("Foreign exchange losses", "OVERHEADS", None, [Role.EXCHANGE_DIFFERENCES]),
+        ("Non-recoverable VAT", "OVERHEADS", None, [Role.NON_RECOVERABLE_TAX]),
+        ("Freight income", "SALES", None, [Role.CARRIAGE]),
+        ("Bank interest received", "OTHER_INCOME", None, [Role.INTEREST_INCOME]),
+        ("Vans - accumulated depreciation", "FIXED_ASSETS", None, [Role.ACCUMULATED_DEPRECIATION]),
+        ("Prepaid rent", "CURRENT_ASSETS", None, [Role.PREPAYMENTS]),
+        ("Accrued expenses", "CURRENT_LIABILITY", None, [Role.ACCRUALS]),
+        ("PAYE and NI", "CURRENT_LIABILITY", None, [Role.PAYROLL_LIABILITY]),
+        ("Corporation tax", "CURRENT_LIABILITY", None, [Role.INCOME_TAX]),
+        ("Bank loan", "FUTURE_LIABILITY", None, [Role.LOAN]),
+        ("Owner's drawings", "EQUITY", None, [Role.DRAWINGS]),
+        ("Opening balance equity", "EQUITY", None, [Role.OPENING_BALANCES]),
         ("Stationery", "OVERHEADS", None, [Role.EXPENSES]),
     ],
 )
@@ -275,3 +307,11 @@ def test_codes_compare_as_numbers_and_non_numeric_codes_come_last() -> None:
     )
     assert us.ledger_account_for(Role.EXPENSES, [wide, nameless, narrow]) == narrow
     assert us.ledger_account_for(Role.EXPENSES, [wide, nameless]) == wide
+
+
+def test_an_expense_role_prefers_the_account_visible_in_purchases() -> None:
+    gb = mapper("GB")
+    hidden = gb.ledger_account(account_json(7000, "Gross Wages", "OVERHEADS"))
+    shown = gb.ledger_account(account_json(7005, "Wages", "OVERHEADS", visible=("expenses",)))
+    for order in ([hidden, shown], [shown, hidden]):
+        assert gb.ledger_account_for(Role.WAGES, order) == shown
