@@ -49,6 +49,10 @@ class Settings(BaseSettings):
         description='TTL in seconds per resource kind, e.g. {"contacts": 30}; 0 disables one.',
     )
     response_cache_default_ttl: float = 60.0
+    dataloaders: bool = Field(
+        default=True,
+        description="Batch and de-duplicate Sage reads per request (off only to benchmark).",
+    )
 
     sage_client_id: str | None = None
     sage_client_secret: SecretStr | None = None

@@ -44,7 +44,7 @@ class Context:
     def loaders(self) -> Loaders:
         if self._loaders is None:
             reads = SageReads(self.runtime.sage, self.tenant, self.runtime.mappers)
-            self._loaders = Loaders(reads)
+            self._loaders = Loaders(reads, batching=self.runtime.settings.dataloaders)
         return self._loaders
 
 

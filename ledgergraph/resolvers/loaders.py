@@ -33,8 +33,8 @@ class ByIdLoader(DataLoader[Key, T | None], Generic[T]):
 
     resource: r.Resource
 
-    def __init__(self, reads: SageReads) -> None:
-        super().__init__(load_fn=self._load)
+    def __init__(self, reads: SageReads, *, batching: bool = True) -> None:
+        super().__init__(load_fn=self._load, max_batch_size=None if batching else 1, cache=batching)
         self._reads = reads
 
     async def _load(self, keys: Sequence[Key]) -> list[T | None]:
@@ -53,9 +53,10 @@ class ReferenceLoader(DataLoader[Key, T | None], Generic[T]):
 
     resource: r.Resource
 
-    def __init__(self, reads: SageReads) -> None:
-        super().__init__(load_fn=self._load)
+    def __init__(self, reads: SageReads, *, batching: bool = True) -> None:
+        super().__init__(load_fn=self._load, max_batch_size=None if batching else 1, cache=batching)
         self._reads = reads
+        self._batching = batching
         self._lists: dict[str, asyncio.Task[list[T]]] = {}
 
     def all(self, business: str) -> asyncio.Task[list[T]]:
@@ -66,6 +67,9 @@ class ReferenceLoader(DataLoader[Key, T | None], Generic[T]):
         return task
 
     async def _load(self, keys: Sequence[Key]) -> list[T | None]:
+        if not self._batching:
+            # The naive baseline the benchmark compares against: one GET per reference.
+            return [await self._reads.one(self.resource, b, i) for b, i in keys]
         businesses = list(dict.fromkeys(b for b, _ in keys))
         lists = await asyncio.gather(*(self.all(b) for b in businesses))
         index: dict[Key, T] = {
@@ -142,23 +146,27 @@ class FinancialSettingsByBusinessLoader(DataLoader[str, model.FinancialSettings]
 class Loaders:
     """The loaders of one request."""
 
-    def __init__(self, reads: SageReads) -> None:
+    def __init__(self, reads: SageReads, *, batching: bool = True) -> None:
+        """``batching=False`` turns batching and de-duplication off (a benchmark baseline)."""
         self.reads = reads
+        self.batching = batching
         self.business = BusinessByIdLoader(reads)
         self.financial_settings = FinancialSettingsByBusinessLoader(reads)
-        self.contact = ContactByIdLoader(reads)
-        self.invoice = InvoiceByIdLoader(reads)
-        self.bill = BillByIdLoader(reads)
-        self.credit_note = CreditNoteByIdLoader(reads)
-        self.payment = PaymentByIdLoader(reads)
-        self.product = ProductByIdLoader(reads)
-        self.service = ServiceByIdLoader(reads)
-        self.tax_rate = TaxRateByIdLoader(reads)
-        self.ledger_account = LedgerAccountByIdLoader(reads)
-        self.bank_account = BankAccountByIdLoader(reads)
+        self.contact = ContactByIdLoader(reads, batching=batching)
+        self.invoice = InvoiceByIdLoader(reads, batching=batching)
+        self.bill = BillByIdLoader(reads, batching=batching)
+        self.credit_note = CreditNoteByIdLoader(reads, batching=batching)
+        self.payment = PaymentByIdLoader(reads, batching=batching)
+        self.product = ProductByIdLoader(reads, batching=batching)
+        self.service = ServiceByIdLoader(reads, batching=batching)
+        self.tax_rate = TaxRateByIdLoader(reads, batching=batching)
+        self.ledger_account = LedgerAccountByIdLoader(reads, batching=batching)
+        self.bank_account = BankAccountByIdLoader(reads, batching=batching)
 
     def prime(self, objects: Sequence[Any]) -> None:
         """Remember objects a list already returned, so resolving them costs nothing."""
+        if not self.batching:
+            return
         for obj in objects:
             loader = self._loader_for(obj)
             if loader is not None:
