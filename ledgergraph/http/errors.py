@@ -21,4 +21,4 @@ def http_error(error: LedgerGraphError) -> web.HTTPException:
     status = 401 if isinstance(error, Unauthenticated) else 400
     cls: type[web.HTTPException] = web.HTTPUnauthorized if status == 401 else web.HTTPBadRequest
     headers = {"WWW-Authenticate": 'Bearer realm="ledgergraph"'} if status == 401 else None
-    return cls(body=error_body(error), content_type="application/json", headers=headers)
+    return cls(text=error_body(error).decode(), content_type="application/json", headers=headers)
