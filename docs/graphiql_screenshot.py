@@ -52,7 +52,7 @@ def page_socket() -> str:
     raise RuntimeError("Chromium did not open its debugging port")
 
 
-async def screenshot(url: str, out: Path) -> str:
+async def screenshot(url: str) -> tuple[str, bytes]:
     async with websockets.connect(page_socket(), max_size=50_000_000) as ws:
         sent = 0
 
@@ -79,8 +79,9 @@ async def screenshot(url: str, out: Path) -> str:
         await asyncio.sleep(4)
         result = await call("Runtime.evaluate", expression=f"{RESULT}.slice(0, 300)")
         shot = await call("Page.captureScreenshot", format="png")
-        out.write_bytes(base64.b64decode(shot["result"]["data"]))
-        return str(result["result"]["result"].get("value"))
+        return str(result["result"]["result"].get("value")), base64.b64decode(
+            shot["result"]["data"]
+        )
 
 
 def main() -> None:
@@ -88,7 +89,9 @@ def main() -> None:
     out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/graphiql.png")
     browser = subprocess.Popen(CHROMIUM, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        print(asyncio.run(screenshot(url, out)))
+        text, png = asyncio.run(screenshot(url))
+        out.write_bytes(png)
+        print(text)
     finally:
         browser.terminate()
 
