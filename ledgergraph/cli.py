@@ -37,6 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # One line per Sage request is noise at INFO; failures still show.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     command = args.command or "serve"
     if command == "schema":
         from ledgergraph.schema import schema
