@@ -59,16 +59,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _token(tenant: str, ttl: float) -> int:
     from ledgergraph.auth import TenantAuthenticator
+    from ledgergraph.dev_secrets import dev_jwt_secret
 
     settings = Settings()
-    if settings.jwt_secret is None:
+    if settings.jwt_secret is not None:
+        secret = settings.jwt_secret.get_secret_value()
+    elif settings.uses_sandbox and not settings.production:
+        secret = dev_jwt_secret()
+    else:
         print(
-            "LEDGERGRAPH_JWT_SECRET is not set. `ledgergraph serve` on the sandbox prints a "
-            "development token itself; to mint others, set the same secret for both.",
+            "LEDGERGRAPH_JWT_SECRET is not set: tenant tokens are minted by your app's backend "
+            "with that secret (this command needs it too).",
             file=sys.stderr,
         )
         return 2
-    print(TenantAuthenticator(settings.jwt_secret.get_secret_value()).mint(tenant, ttl=ttl))
+    print(TenantAuthenticator(secret).mint(tenant, ttl=ttl))
     return 0
 
 

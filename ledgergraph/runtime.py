@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
 
 import httpx
@@ -22,6 +21,7 @@ from ledgergraph.connectors.sage.reads import MapperFactory
 from ledgergraph.connectors.sage.retry import RetryPolicy
 from ledgergraph.connectors.sage.tokens import TokenManager, TokenPolicy
 from ledgergraph.connectors.sage.writes import SageWrites
+from ledgergraph.dev_secrets import dev_jwt_secret
 from ledgergraph.encryption import TokenCipher
 from ledgergraph.events import EventLog
 from ledgergraph.idempotency import Idempotency
@@ -89,8 +89,11 @@ def _jwt_secret(settings: Settings, *, sandbox: bool) -> str:
             "LEDGERGRAPH_JWT_SECRET is required outside sandbox mode: it verifies the tenant "
             "tokens your app's backend mints."
         )
-    log.warning("No LEDGERGRAPH_JWT_SECRET set: using a generated one (sandbox mode only).")
-    return secrets.token_urlsafe(32)
+    log.warning(
+        "No LEDGERGRAPH_JWT_SECRET set: using this machine's development secret (sandbox mode "
+        "only; `ledgergraph token` uses it too)."
+    )
+    return dev_jwt_secret()
 
 
 async def open_runtime(
