@@ -1,0 +1,1 @@
+"""The Sage resources the sandbox serves, one module per family."""
