@@ -1,9 +1,9 @@
-"""Reading the sandbox's seeded ``truth`` blocks in ``ledgergraph.model``'s names.
+"""Reading the sandbox's seeded ``truth`` blocks as ``ledgergraph.model`` values.
 
-The books engineer's vocabulary (``ledgergraph/sandbox/books/countries/vocabulary.json``)
-differs from model.py in places; the lead aligns the names later. Until then every known
-difference is listed here, and any name that is neither model.py's nor listed fails the
-tests, so a new mismatch cannot slip through unnoticed. Nothing here is product code.
+The truth uses model.py's names; the one addition is a combined Canadian tax system
+(``GST_PST``, ``GST_QST``), which the unified model reports as ``taxSystem: null`` with the
+parts as the rate's components. Any other name fails the tests, so a mismatch between the
+sandbox's vocabulary and the model cannot slip through. Nothing here is product code.
 """
 
 from __future__ import annotations
@@ -15,15 +15,6 @@ class UnknownTruthName(AssertionError):
     pass
 
 
-# Same meaning, different name.
-TAX_KIND_RENAMES: dict[str, TaxKind] = {"OUT_OF_SCOPE": TaxKind.OUTSIDE_SCOPE}
-ROLE_RENAMES: dict[str, AccountRole] = {
-    "RECEIVABLES": AccountRole.ACCOUNTS_RECEIVABLE,
-    "PAYABLES": AccountRole.ACCOUNTS_PAYABLE,
-    "OUTPUT_TAX": AccountRole.SALES_TAX,
-    "INPUT_TAX": AccountRole.PURCHASE_TAX,
-}
-
 # Combined systems model.py has no member for: the mapper reports ``tax_system=None`` and
 # the parts as the rate's components.
 COMBINED_TAX_SYSTEMS: dict[str, tuple[TaxSystem, ...]] = {
@@ -33,11 +24,9 @@ COMBINED_TAX_SYSTEMS: dict[str, tuple[TaxSystem, ...]] = {
 
 
 def tax_kind(name: str) -> TaxKind:
-    if name in TAX_KIND_RENAMES:
-        return TAX_KIND_RENAMES[name]
     if name in TaxKind.__members__:
         return TaxKind(name)
-    raise UnknownTruthName(f"truth tax kind {name!r} is neither in model.py nor a known rename")
+    raise UnknownTruthName(f"truth tax kind {name!r} is not in model.py")
 
 
 def tax_system(name: str) -> TaxSystem | None:
@@ -57,12 +46,7 @@ def classification(name: str) -> AccountClassification:
 
 def roles(names: tuple[str, ...]) -> frozenset[AccountRole]:
     """The model roles a truth role list means; every truth role must have one."""
-    found: set[AccountRole] = set()
-    for name in names:
-        if name in ROLE_RENAMES:
-            found.add(ROLE_RENAMES[name])
-        elif name in AccountRole.__members__:
-            found.add(AccountRole(name))
-        else:
-            raise UnknownTruthName(f"truth role {name!r} is neither in model.py nor known")
-    return frozenset(found)
+    unknown = [name for name in names if name not in AccountRole.__members__]
+    if unknown:
+        raise UnknownTruthName(f"truth roles {unknown} are not in model.py")
+    return frozenset(AccountRole(name) for name in names)
