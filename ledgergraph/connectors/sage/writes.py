@@ -44,12 +44,7 @@ class SageWrites:
         body: dict[str, Any],
         idempotency_id: str,
     ) -> dict[str, Any]:
-        payload = {root: {**body, "idempotency_id": idempotency_id}}
-        response = await self._with_retries(
-            lambda: self._client.send(tenant, "POST", path, business=business, json=payload)
-        )
-        result: dict[str, Any] = response.body
-        return result
+        return await self._write("POST", tenant, business, path, root, body, idempotency_id)
 
     async def update(
         self,
@@ -60,9 +55,21 @@ class SageWrites:
         body: dict[str, Any],
         idempotency_id: str,
     ) -> dict[str, Any]:
+        return await self._write("PUT", tenant, business, path, root, body, idempotency_id)
+
+    async def _write(
+        self,
+        method: str,
+        tenant: TenantId,
+        business: str,
+        path: str,
+        root: str,
+        body: dict[str, Any],
+        idempotency_id: str,
+    ) -> dict[str, Any]:
         payload = {root: {**body, "idempotency_id": idempotency_id}}
         response = await self._with_retries(
-            lambda: self._client.send(tenant, "PUT", path, business=business, json=payload)
+            lambda: self._client.send(tenant, method, path, business=business, json=payload)
         )
         result: dict[str, Any] = response.body
         return result

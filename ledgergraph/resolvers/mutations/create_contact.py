@@ -11,7 +11,7 @@ from ledgergraph.resolvers.context import Info
 from ledgergraph.resolvers.lists import business_of
 from ledgergraph.resolvers.mutations.contact_body import contact_body
 from ledgergraph.resolvers.mutations.create_invoice import BusinessArg, IdempotencyKey
-from ledgergraph.resolvers.mutations.runner import Write, key_for, run_write
+from ledgergraph.resolvers.mutations.runner import Write, key_for, run_create
 from ledgergraph.schema.inputs import ContactInput
 
 
@@ -25,16 +25,6 @@ async def create_contact(
     key = key_for(context, idempotency_key)
     business_id = await business_of(context, business)
     body = contact_body(input)
-    reads = context.loaders.reads
-
-    async def execute(idempotency_id: str) -> dict[str, Any]:
-        return await context.runtime.writes.create(
-            context.tenant, business_id, r.CONTACTS.path, "contact", body, idempotency_id
-        )
-
-    async def build(payload: dict[str, Any]) -> Any:
-        return r.CONTACTS.build(await reads.mapper(business_id), payload)
-
     write = Write(
         operation="createContact",
         business_id=business_id,
@@ -43,4 +33,4 @@ async def create_contact(
         kind=EventKind.CREATED,
         invalidates=("contacts",),
     )
-    return await run_write(context, key, write, execute, build)
+    return await run_create(context, key, write, r.CONTACTS, "contact", body)

@@ -15,7 +15,7 @@ from ledgergraph.resolvers.context import Info
 from ledgergraph.resolvers.lists import business_of
 from ledgergraph.resolvers.mutations.create_invoice import BusinessArg, IdempotencyKey
 from ledgergraph.resolvers.mutations.references import sage_id
-from ledgergraph.resolvers.mutations.runner import Write, key_for, run_write
+from ledgergraph.resolvers.mutations.runner import Write, key_for, run_create
 from ledgergraph.schema.inputs import PaymentInput
 
 SAGE_TRANSACTION_TYPES = {
@@ -89,16 +89,6 @@ async def create_payment(
     key = key_for(context, idempotency_key)
     business_id = await business_of(context, business)
     body = payment_body(input, business_id)
-    reads = context.loaders.reads
-
-    async def execute(idempotency_id: str) -> dict[str, Any]:
-        return await context.runtime.writes.create(
-            context.tenant, business_id, r.PAYMENTS.path, "contact_payment", body, idempotency_id
-        )
-
-    async def build(payload: dict[str, Any]) -> Any:
-        return r.PAYMENTS.build(await reads.mapper(business_id), payload)
-
     write = Write(
         operation="createPayment",
         business_id=business_id,
@@ -114,4 +104,4 @@ async def create_payment(
             "bank_accounts",
         ),
     )
-    return await run_write(context, key, write, execute, build)
+    return await run_create(context, key, write, r.PAYMENTS, "contact_payment", body)

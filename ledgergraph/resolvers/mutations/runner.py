@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ledgergraph.connectors.sage.resources import Resource
 from ledgergraph.errors import BadUserInput, LedgerGraphError, ValidationFailed
 from ledgergraph.events import EventKind, EventSource, SyncEvent
 from ledgergraph.idempotency import Claim, Replay, State, sage_idempotency_id
@@ -85,6 +86,23 @@ async def run_write(
         ),
     )
     return await build(payload)
+
+
+async def run_create(
+    context: Context, key: str, write: Write, resource: Resource, root: str, body: dict[str, Any]
+) -> Any:
+    """``run_write`` for a plain POST of ``body`` (already validated) to ``resource``."""
+    reads = context.loaders.reads
+
+    async def execute(idempotency_id: str) -> SagePayload:
+        return await context.runtime.writes.create(
+            context.tenant, write.business_id, resource.path, root, body, idempotency_id
+        )
+
+    async def build(payload: SagePayload) -> Any:
+        return resource.build(await reads.mapper(write.business_id), payload)
+
+    return await run_write(context, key, write, execute, build)
 
 
 def _stored_error(stored: Any) -> LedgerGraphError:
