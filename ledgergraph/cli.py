@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
+from ledgergraph.security.redaction import install_log_redaction
 from ledgergraph.settings import Settings
 
 
@@ -37,6 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
     # One line per Sage request is noise at INFO; failures still show.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     command = args.command or "serve"
@@ -73,7 +75,9 @@ def _token(tenant: str, ttl: float) -> int:
             file=sys.stderr,
         )
         return 2
-    print(TenantAuthenticator(secret).mint(tenant, ttl=ttl))
+    # The server checks aud/iss when they are configured: the token must carry them.
+    minter = TenantAuthenticator(secret, audience=settings.jwt_audience, issuer=settings.jwt_issuer)
+    print(minter.mint(tenant, ttl=ttl))
     return 0
 
 

@@ -25,6 +25,9 @@ from ledgergraph.dev_secrets import dev_jwt_secret
 from ledgergraph.encryption import TokenCipher
 from ledgergraph.events import EventLog
 from ledgergraph.idempotency import Idempotency
+from ledgergraph.security.jwks import public_keys
+from ledgergraph.security.ratelimit import RequestLimiter
+from ledgergraph.security.wiring import request_limiter, upstream_budget
 from ledgergraph.settings import Settings
 from ledgergraph.signing import Signer
 from ledgergraph.sync.service import SyncService
@@ -73,6 +76,8 @@ class Runtime:
     mappers: MapperFactory
     writes: SageWrites
     idempotency: Idempotency
+    # Per-tenant request rate limit (None: unlimited).
+    requests: RequestLimiter | None = None
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -81,13 +86,16 @@ class Runtime:
         await self.store.aclose()
 
 
-def _jwt_secret(settings: Settings, *, sandbox: bool) -> str:
+def _jwt_secret(settings: Settings, *, sandbox: bool) -> str | None:
     if settings.jwt_secret is not None:
         return settings.jwt_secret.get_secret_value()
+    if settings.jwt_public_key or settings.jwt_jwks_file:
+        return None  # RS256/ES256 tokens only
     if settings.production or not sandbox:
         raise ValueError(
-            "LEDGERGRAPH_JWT_SECRET is required outside sandbox mode: it verifies the tenant "
-            "tokens your app's backend mints."
+            "LEDGERGRAPH_JWT_SECRET (or LEDGERGRAPH_JWT_PUBLIC_KEY / LEDGERGRAPH_JWT_JWKS_FILE) "
+            "is required outside sandbox mode: it verifies the tenant tokens your app's "
+            "backend mints."
         )
     log.warning(
         "No LEDGERGRAPH_JWT_SECRET set: using this machine's development secret (sandbox mode "
@@ -180,9 +188,12 @@ async def open_runtime(
             base_delay=settings.retry_base_delay,
             max_delay=settings.retry_max_delay,
         ),
+        budget=upstream_budget(settings, store.kv),
     )
-    # Connect-flow signatures must verify on every process: derive from the shared JWT secret.
-    signer = Signer(hashlib.sha256(b"ledgergraph-connect:" + jwt_secret.encode()).digest())
+    # Connect-flow signatures must verify on every process: derive from the shared JWT secret
+    # (or, with public-key tokens only, from the shared token encryption keys).
+    signing_secret = jwt_secret or _connect_secret(settings, sandbox=sandbox)
+    signer = Signer(hashlib.sha256(b"ledgergraph-connect:" + signing_secret.encode()).digest())
     connect = ConnectService(
         oauth=oauth,
         http=http,
@@ -203,7 +214,11 @@ async def open_runtime(
         cache_store=cache_store,
         http=http,
         authenticator=TenantAuthenticator(
-            jwt_secret, audience=settings.jwt_audience, issuer=settings.jwt_issuer
+            jwt_secret,
+            public_keys=public_keys(settings.jwt_public_key, settings.jwt_jwks_file),
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            leeway=settings.jwt_leeway,
         ),
         connections=connections,
         tokens=tokens,
@@ -226,4 +241,16 @@ async def open_runtime(
         idempotency=Idempotency(
             store.kv, ttl=settings.idempotency_ttl, lease=settings.idempotency_lease
         ),
+        requests=request_limiter(settings, store.kv),
+    )
+
+
+def _connect_secret(settings: Settings, *, sandbox: bool) -> str:
+    if settings.token_encryption_keys is not None:
+        return settings.token_encryption_keys.get_secret_value()
+    if sandbox and not settings.production:
+        return dev_jwt_secret()
+    raise ValueError(
+        "LEDGERGRAPH_TOKEN_ENCRYPTION_KEYS is required when tenant tokens are verified "
+        "with public keys only: the connect flow's signatures derive from it."
     )

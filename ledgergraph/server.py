@@ -16,12 +16,15 @@ from contextlib import AsyncExitStack
 from aiohttp import web
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
-from ledgergraph.http import connect, health
+from ledgergraph.http import admin, connect, graphiql, health
+from ledgergraph.http.cors import cors_middleware
 from ledgergraph.http.graphql import LedgerGraphView
 from ledgergraph.http.keys import DEV_TOKEN, RUNTIME, SETTINGS
 from ledgergraph.runtime import Runtime, SageEndpoints, open_runtime
 from ledgergraph.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
-from ledgergraph.schema import schema
+from ledgergraph.schema import build_schema
+from ledgergraph.security.redaction import install_log_redaction, register_secret
+from ledgergraph.security.wiring import schema_security
 from ledgergraph.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,7 @@ async def create_app(
 ) -> web.Application:
     """Build the app. ``endpoints`` overrides where Sage is (tests point it at a sandbox)."""
     settings = settings or Settings()
+    _redact_secrets(settings)
     stack = AsyncExitStack()
     sandbox: RunningSandbox | None = None
     try:
@@ -70,25 +74,48 @@ async def create_app(
         await stack.aclose()
         raise
 
-    app = web.Application()
+    register_secret(endpoints.client_secret)
+    app = web.Application(middlewares=[cors_middleware(settings.cors_origins)])
     app[SETTINGS] = settings
     app[RUNTIME] = runtime
     if sandbox is not None:
         app[SANDBOX] = sandbox
-        if not settings.production:
+        if not settings.production and runtime.authenticator.can_mint:
             app[DEV_TOKEN] = runtime.authenticator.mint("demo", ttl=30 * 24 * 3600)
     view = LedgerGraphView(
-        schema=schema,
-        graphql_ide="graphiql",
-        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+        schema=build_schema(schema_security(settings)),
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+        + ((GRAPHQL_WS_PROTOCOL,) if settings.legacy_graphql_ws else ()),
+        max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+        allowed_origins=settings.cors_origins,
     )
     app.router.add_route("*", "/graphql", view)
     connect.add_routes(app)
     health.add_routes(app)
+    if settings.graphiql_enabled:
+        graphiql.add_routes(app)
+    if settings.admin_api_key is not None:
+        admin.add_routes(app, settings.admin_api_key.get_secret_value())
     app.cleanup_ctx.append(_keep_alive(runtime))
     app.cleanup_ctx.append(_sync(runtime))
     app.on_cleanup.append(lambda _app: stack.aclose())
     return app
+
+
+def _redact_secrets(settings: Settings) -> None:
+    """Logs never show a secret this process is configured with (nor any token's shape)."""
+    install_log_redaction()
+    for secret in (
+        settings.jwt_secret,
+        settings.sage_client_secret,
+        settings.admin_api_key,
+    ):
+        if secret is not None:
+            register_secret(secret.get_secret_value())
+    if settings.token_encryption_keys is not None:
+        for key in settings.token_encryption_keys.get_secret_value().split(","):
+            register_secret(key.strip())
 
 
 def _sync(runtime: Runtime) -> Callable[[web.Application], AsyncIterator[None]]:

@@ -6,10 +6,10 @@ so ``ledgergraph serve`` works on a fresh machine with nothing configured.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SAGE_AUTH_URL = "https://www.sageone.com/oauth2/auth/central?filter=apiv3.1"
 SAGE_TOKEN_URL = "https://oauth.accounting.sage.com/token"
@@ -144,6 +144,74 @@ class Settings(BaseSettings):
         description="Seconds LedgerGraph remembers its own writes so polling does not report "
         "them again.",
     )
+
+    # Security (ledgergraph/security): token keys, the admin key, query and rate limits.
+    jwt_public_key: str | None = Field(
+        default=None,
+        description="PEM public key (or a path to one) verifying RS256/ES256 tenant tokens.",
+    )
+    jwt_jwks_file: str | None = Field(
+        default=None, description="JWKS file of public keys (chosen by kid) for tenant tokens."
+    )
+    jwt_leeway: float = Field(
+        default=30.0, ge=0, le=300, description="Seconds of clock skew tolerated on exp/nbf/iat."
+    )
+    admin_api_key: SecretStr | None = Field(
+        default=None,
+        description="Key for the /admin/ operator endpoints (header only); unset disables them.",
+    )
+    introspection: bool | None = Field(
+        default=None, description="Schema introspection; unset: on in development only."
+    )
+    graphiql: bool | None = Field(
+        default=None, description="GraphiQL on GET /graphql; unset: on in development only."
+    )
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Browser origins allowed to call /graphql (comma-separated; '*' for any). "
+        "Also the cross-origin pages allowed to open its WebSocket.",
+    )
+    legacy_graphql_ws: bool = Field(
+        default=False, description="Also accept the legacy graphql-ws WebSocket protocol."
+    )
+    max_subscriptions_per_connection: int = Field(default=20, ge=1)
+    max_query_depth: int = Field(default=15, ge=1)
+    max_query_tokens: int = Field(default=1500, ge=10)
+    max_query_aliases: int = Field(default=30, ge=0)
+    max_query_cost: int = Field(
+        default=50_000, ge=1, description="Objects a query may return (list sizes x nesting)."
+    )
+    parser_cache_size: int = Field(default=256, ge=1)
+    validation_cache_size: int = Field(default=256, ge=1)
+    rate_limit_requests: int = Field(
+        default=600, ge=0, description="Requests per tenant per rate_limit_window; 0: no limit."
+    )
+    rate_limit_window: float = Field(default=60.0, gt=0)
+    sage_budget_per_minute: int = Field(
+        default=600, ge=0, description="Sage calls per business per minute; 0: no budget."
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
+
+    @field_validator("admin_api_key")
+    @classmethod
+    def _long_admin_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("LEDGERGRAPH_ADMIN_API_KEY must be at least 16 characters")
+        return value
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.production
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else not self.production
 
     @property
     def uses_sandbox(self) -> bool:

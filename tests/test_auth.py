@@ -9,6 +9,11 @@ from ledgergraph.auth import TenantAuthenticator
 from ledgergraph.errors import Unauthenticated
 
 SECRET = "a-secret-of-decent-length-for-hs256!"
+LATER = time.time() + 86400
+
+
+def bearer(claims: dict[str, object], key: str = SECRET) -> str:
+    return f"Bearer {jwt.encode(claims, key)}"
 
 
 def test_a_minted_token_authenticates_its_tenant() -> None:
@@ -27,11 +32,11 @@ def test_the_tenant_claim_wins_over_sub() -> None:
         (None, "Authorization: Bearer"),
         ("Basic abc", "Bearer <JWT>"),
         ("Bearer ", "Bearer <JWT>"),
-        (f"Bearer {jwt.encode({'sub': 'acme', 'exp': time.time() - 120}, SECRET)}", "expired"),
-        (f"Bearer {jwt.encode({'sub': 'acme', 'exp': time.time() + 86400}, 'x' * 40)}", "not valid"),
-        (f"Bearer {jwt.encode({'sub': 'acme'}, SECRET)}", "not valid"),
-        (f"Bearer {jwt.encode({'exp': time.time() + 86400}, SECRET)}", "'tenant' or 'sub'"),
-        (f"Bearer {jwt.encode({'sub': 'a:{b}', 'exp': time.time() + 86400}, SECRET)}", "tenant id"),
+        (bearer({"sub": "acme", "exp": time.time() - 120}), "expired"),
+        (bearer({"sub": "acme", "exp": LATER}, "x" * 40), "not valid"),
+        (bearer({"sub": "acme"}), "not valid"),
+        (bearer({"exp": LATER}), "'tenant' or 'sub'"),
+        (bearer({"sub": "a:{b}", "exp": LATER}), "tenant id"),
     ],
     ids=[
         "missing",

@@ -38,4 +38,3 @@ async def test_a_sandbox_free_server_does_not_prefill_a_token(server: LiveServer
     async with httpx.AsyncClient() as http:
         page = await http.get(f"{server.url}/graphql", headers={"Accept": "text/html"})
     assert "const defaultHeaders = {};" in page.text
-

@@ -15,7 +15,10 @@ __all__ = [
     "connection",
     "events",
     "idempotency",
+    "rate_limit",
     "refresh_lock",
+    "sage_budget",
+    "sage_user_budget",
     "sync_cursor",
     "sync_lease",
     "sync_own_write",
@@ -93,6 +96,28 @@ def cache_generation(tenant: str, business: str, kind: str) -> str:
 def cache_entry(tenant: str, business: str, kind: str, generation: str, digest: str) -> str:
     """Plain value: one cached response, ``digest`` identifying the request."""
     return tenant_prefix(tenant) + f"cache:{business}:{kind}:{generation}:{digest}"
+
+
+def rate_limit(tenant: str, window: int) -> str:
+    """Plain value (counter): the tenant's requests in fixed window number ``window``."""
+    return tenant_prefix(tenant) + f"rate:{window}"
+
+
+def sage_user_budget(tenant: str, window: int) -> str:
+    """Plain value (counter): the tenant's Sage calls about its Sage user (``/businesses``)
+    in window number ``window``."""
+    return tenant_prefix(tenant) + f"sage-budget:{window}"
+
+
+def sage_budget(business: str, window: int) -> str:
+    """Plain value (counter): Sage calls for a business in window number ``window``.
+
+    Keyed by the business, not a tenant: it is Sage's allowance the budget protects, and
+    every tenant connected to a business spends from the same one.
+    """
+    if not business or "{" in business or "}" in business:
+        raise ValueError(f"business id {business!r} must be non-empty and free of braces")
+    return f"business:{{{business}}}:sage-budget:{window}"
 
 
 def tenants_index() -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -136,12 +137,14 @@ async def _deliver(
     registration = await sync.register(tenant, business, kinds_for(wanted))
     try:
         try:
-            async for stored in sync.follow(tenant, after=start):
-                object_type = _wanted(stored.event, business, wanted)
-                if object_type is None:
-                    continue
-                _begin_event(context)
-                yield DeliveredEvent.of(stored, object_type)
+            # Closed with this generator, so the shared wait on the stream is left at once.
+            async with aclosing(sync.follow(tenant, after=start)) as stream:
+                async for stored in stream:
+                    object_type = _wanted(stored.event, business, wanted)
+                    if object_type is None:
+                        continue
+                    _begin_event(context)
+                    yield DeliveredEvent.of(stored, object_type)
         except CursorExpired:
             # This subscriber fell behind the stream's bounds (a burst, a slow client).
             raise _expired() from None

@@ -47,11 +47,13 @@ async def test_reference_data_is_classified_alike_in_every_country(
         ], rate_id
     accounts = {a["remoteId"]: a for a in result["ledgerAccounts"]["nodes"]}
     assert result["ledgerAccounts"]["totalCount"] == len(accounts)
-    for account_id, record in books.ledger_accounts.items():
+    for account_id, account in books.ledger_accounts.items():
         if account_id not in accounts:
             continue
-        assert record.truth is not None
-        got = accounts[account_id]
-        assert got["classification"] == truth.classification(record.truth.classification).value
-        assert set(got["roles"]) == {r.value for r in truth.roles(record.truth.roles)}, got
+        assert account.truth is not None
+        got_account = accounts[account_id]
+        want = truth.classification(account.truth.classification)
+        assert got_account["classification"] == want.value
+        want_roles = {r.value for r in truth.roles(account.truth.roles)}
+        assert set(got_account["roles"]) == want_roles, got_account
     assert all(Decimal(r["rate"]) >= 0 for r in rates.values())

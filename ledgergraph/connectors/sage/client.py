@@ -5,7 +5,8 @@ One shared ``httpx.AsyncClient`` per process. Every request carries ``Authorizat
 checked ``business`` argument), never from Sage's lead-business default. Reads are retried on
 connection errors, 429 and 502/503/504 with backoff and jitter within a time budget; writes are
 never blindly retried here (mutations own safe write retries). A 401 on a token believed valid
-costs one forced refresh and one retry.
+costs one forced refresh and one retry. Every call first spends from the business's upstream
+budget (``security/ratelimit.py``), when one is set: over it, ``RATE_LIMITED`` and no call.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ledgergraph.errors import (
     UpstreamUnavailable,
 )
 from ledgergraph.events import EventLog
+from ledgergraph.security.ratelimit import UpstreamBudget
 from ledgergraph.types import BusinessId, BusinessRef, ConnectionStatus, JSONObject, TenantId
 
 MAX_ITEMS_PER_PAGE = 200
@@ -71,6 +73,7 @@ class SageClient:
         cache: ResponseCache | None = None,
         max_concurrency: int = 32,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        budget: UpstreamBudget | None = None,
     ) -> None:
         self._http = http
         self._api_url = api_url.rstrip("/")
@@ -82,6 +85,7 @@ class SageClient:
         # Independent Sage calls go out concurrently, but never more than this at once.
         self._concurrency = asyncio.Semaphore(max_concurrency)
         self._sleep = sleep
+        self.budget = budget
 
     # -- business resolution ---------------------------------------------------------------
 
@@ -272,10 +276,10 @@ class SageClient:
         ref = await self.business_for(tenant, business)
         token = await self.tokens.access_token(tenant)
         try:
-            response = await self._send_once(method, path, token, ref.id, params, json)
+            response = await self._send_once(tenant, method, path, token, ref.id, params, json)
             if response.status_code == 401:
                 token = await self.tokens.access_token(tenant, rejected=token)
-                response = await self._send_once(method, path, token, ref.id, params, json)
+                response = await self._send_once(tenant, method, path, token, ref.id, params, json)
         except httpx.TransportError as transport:
             # The request may or may not have reached Sage: the caller decides what is safe.
             raise UpstreamUnavailable(
@@ -307,7 +311,7 @@ class SageClient:
         attempt = 0
         while True:
             try:
-                response = await self._send_once("GET", path, token, business, params, None)
+                response = await self._send_once(tenant, "GET", path, token, business, params, None)
             except httpx.TransportError as exc:
                 error: UpstreamError = UpstreamUnavailable(
                     "Could not reach Sage; retry later.", cause=type(exc).__name__
@@ -339,6 +343,7 @@ class SageClient:
 
     async def _send_once(
         self,
+        tenant: TenantId,
         method: str,
         path: str,
         token: str,
@@ -346,6 +351,8 @@ class SageClient:
         params: dict[str, Any] | None,
         json: Any,
     ) -> httpx.Response:
+        if self.budget is not None:
+            await self.budget.spend(tenant, business)
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         if business is not None:
             headers["X-Business"] = business

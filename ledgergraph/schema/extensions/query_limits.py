@@ -1,0 +1,55 @@
+"""Query limits and the caches that keep checking them cheap.
+
+``query_limit_extensions`` returns, as factories (a fresh instance per request):
+
+* ``ParseLimits`` — the parser's size limits (tokens, comments, source length);
+* ``ParserCache`` and ``ValidationCache`` with explicit sizes: a repeated query is parsed and
+  validated once;
+* ``AddValidationRules`` with the limit rules (built once per configuration, so the validation
+  cache, keyed by the rule classes, keeps hitting; Strawberry's ``QueryDepthLimiter`` and
+  ``MaxAliasesLimiter`` build new rule classes per instance and defeat it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+from strawberry.extensions import (
+    AddValidationRules,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from ledgergraph.security.limits import QueryLimits, validation_rules
+
+__all__ = ["ParseLimits", "query_limit_extensions"]
+
+
+class ParseLimits(SchemaExtension):
+    """Hands the size limits to graphql-core's parser, which stops reading past them."""
+
+    def __init__(self, options: Mapping[str, int]) -> None:
+        self._options = options
+
+    def on_operation(self) -> Iterator[None]:
+        # ParseOptions is declared with max_tokens only; graphql-core takes all three.
+        self.execution_context.parse_options.update(self._options)  # type: ignore[typeddict-item]
+        yield
+
+
+def query_limit_extensions(
+    limits: QueryLimits,
+    *,
+    introspection: bool,
+    parser_cache_size: int,
+    validation_cache_size: int,
+) -> list[Callable[[], SchemaExtension]]:
+    rules = list(validation_rules(limits, introspection=introspection))
+    parse_options = limits.parse_options()
+    return [
+        lambda: ParseLimits(parse_options),
+        lambda: ParserCache(maxsize=parser_cache_size),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=validation_cache_size),
+    ]

@@ -1,0 +1,93 @@
+"""What the security tests share: raw GraphQL calls, Sage call counting, tenants."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ledgergraph.sandbox import RunningSandbox
+from tests.support.browser import connect
+from tests.support.server import LiveServer
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    name: str
+    token: str
+    business_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    body: Any
+    elapsed: float
+    headers: httpx.Headers
+
+    @property
+    def codes(self) -> list[str]:
+        errors = self.body.get("errors", []) if isinstance(self.body, dict) else []
+        return [e.get("extensions", {}).get("code", "") for e in errors]
+
+    @property
+    def error(self) -> dict[str, Any]:
+        assert isinstance(self.body, dict), self.body
+        assert self.body.get("errors"), self.body
+        first: dict[str, Any] = self.body["errors"][0]
+        return first
+
+
+async def post(
+    http: httpx.AsyncClient,
+    server: LiveServer,
+    query: str | None = None,
+    variables: Mapping[str, Any] | None = None,
+    *,
+    token: str | None = None,
+    json: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> Answer:
+    """POST /graphql and time it (wall clock, request sent to answer read)."""
+    sent = dict(headers or {})
+    if token is not None:
+        sent["Authorization"] = f"Bearer {token}"
+    payload = json if json is not None else {"query": query, "variables": dict(variables or {})}
+    started = time.perf_counter()
+    response = await http.post(f"{server.url}/graphql", json=payload, headers=sent)
+    elapsed = time.perf_counter() - started
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text
+    return Answer(response.status_code, body, elapsed, response.headers)
+
+
+async def sage_stats(http: httpx.AsyncClient, sandbox: RunningSandbox) -> dict[str, Any]:
+    stats: dict[str, Any] = (await http.get(f"{sandbox.url}/__sandbox/stats")).json()
+    return stats
+
+
+async def sage_api_calls(http: httpx.AsyncClient, sandbox: RunningSandbox) -> int:
+    """Requests LedgerGraph has sent to Sage's API so far (OAuth excluded)."""
+    stats = await sage_stats(http, sandbox)
+    return sum(n for route, n in stats["requests"].items() if " /v3.1/" in route)
+
+
+async def connect_tenant(
+    http: httpx.AsyncClient,
+    server: LiveServer,
+    name: str,
+    *,
+    user_id: str,
+    choose: str | None = None,
+) -> Tenant:
+    token = server.token(name)
+    await connect(http, server.url, token, user_id=user_id, choose=choose)
+    body = await server.graphql(http, name, "{ connection { status business { id } } }")
+    connection = body["data"]["connection"]
+    assert connection["status"] == "CONNECTED", body
+    return Tenant(name, token, connection["business"]["id"])
