@@ -7,14 +7,13 @@ without calling Sage; definite outcomes are stored, transient failures release t
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ledgergraph.connectors.sage.resources import Resource
 from ledgergraph.errors import BadUserInput, LedgerGraphError, ValidationFailed
-from ledgergraph.events import EventKind, EventSource, SyncEvent
+from ledgergraph.events import EventKind, ObjectType
 from ledgergraph.idempotency import Claim, Replay, State, sage_idempotency_id
 from ledgergraph.resolvers.context import Context
 
@@ -74,17 +73,16 @@ async def run_write(
         raise
     await runtime.idempotency.succeed(claim, payload)
     await runtime.sage.invalidate(context.tenant, write.business_id, *write.invalidates)
-    await runtime.events.publish(
-        context.tenant,
-        SyncEvent(
-            kind=write.kind,
-            object_type=write.object_type,
-            object_id=str(payload.get("id")) if payload.get("id") else None,
-            business_id=write.business_id,
-            source=EventSource.LEDGERGRAPH,
-            occurred_at=time.time(),
-        ),
-    )
+    if payload.get("id"):
+        # Published at once, and remembered so the sync poller does not report it again.
+        await runtime.events.record_own_write(
+            context.tenant,
+            write.business_id,
+            ObjectType(write.object_type),
+            str(payload["id"]),
+            write.kind,
+            payload.get("updated_at"),
+        )
     return await build(payload)
 
 
