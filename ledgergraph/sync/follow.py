@@ -38,6 +38,7 @@ class _Watch:
         self.ready = asyncio.Event()
         self.appended = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self.closed = False
 
     def signal(self) -> None:
         previous, self.appended = self.appended, asyncio.Event()
@@ -50,6 +51,8 @@ class StreamFollower:
         self._block = block
         self._patience = patience
         self._watches: dict[TenantId, _Watch] = {}
+        # Waits whose last follower left: cancelled, awaited by aclose if still unwinding.
+        self._retired: set[asyncio.Task[None]] = set()
 
     async def follow(
         self, tenant: TenantId, after: str | None
@@ -93,7 +96,10 @@ class StreamFollower:
 
     async def aclose(self) -> None:
         watches, self._watches = list(self._watches.values()), {}
-        await stop([w.task for w in watches if w.task is not None], grace=2.0)
+        for watch in watches:
+            watch.closed = True
+        tasks = [w.task for w in watches if w.task is not None] + list(self._retired)
+        await stop(tasks, grace=2.0)
 
     def _join(self, tenant: TenantId) -> _Watch:
         watch = self._watches.get(tenant)
@@ -109,13 +115,17 @@ class StreamFollower:
         watch.followers -= 1
         if watch.followers == 0 and self._watches.get(tenant) is watch:
             del self._watches[tenant]
+            watch.closed = True
             if watch.task is not None:
                 watch.task.cancel()
+                if not watch.task.done():
+                    self._retired.add(watch.task)
+                    watch.task.add_done_callback(self._retired.discard)
 
     async def _watch(self, tenant: TenantId, watch: _Watch) -> None:
         failures = 0
         cursor: str | None = None
-        while True:
+        while not watch.closed:
             try:
                 if cursor is None:
                     cursor = await self._events.last_cursor(tenant)

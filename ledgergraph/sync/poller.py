@@ -101,6 +101,7 @@ class TenantPoller:
         self.stats = PollStats()
         self.stopping = False
         self._lost = False
+        self._released = True  # no lease held yet
         # Set to cut a pause short: on stop, or when the lease is lost.
         self._wake = asyncio.Event()
 
@@ -133,6 +134,7 @@ class TenantPoller:
 
     async def _hold(self, lease: Lease) -> None:
         self._lost = False
+        self._released = False
         keeper = asyncio.create_task(self._keep(lease), name=f"ledgergraph-sync-lease-{lease.name}")
         failures = 0
         try:
@@ -163,6 +165,7 @@ class TenantPoller:
                     self.stats.failures += 1
                 await self._pause(delay)
         finally:
+            self._released = True
             await stop([keeper], grace=1.0)
         if self._lost:
             log.info("lost the sync lease of %s to another process", self.tenant)
@@ -172,7 +175,7 @@ class TenantPoller:
         ttl = self._policy.lease_ttl
         loop = asyncio.get_running_loop()
         renewed = loop.time()
-        while True:
+        while not self._released:
             await asyncio.sleep(ttl / 3)
             try:
                 if await self._locks.extend(lease, ttl):

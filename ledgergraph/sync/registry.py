@@ -65,6 +65,7 @@ class SubscriberRegistry:
         self._live: dict[TenantId, dict[int, Registration]] = {}
         self._withdraw: set[TenantId] = set()
         self._wake = asyncio.Event()
+        self._closed = False
 
     # -- this process ------------------------------------------------------------------------
 
@@ -129,7 +130,7 @@ class SubscriberRegistry:
         period = self._ttl / 3
         loop = asyncio.get_running_loop()
         next_renewal = loop.time()
-        while True:
+        while not self._closed:
             timeout = max(0.0, next_renewal - loop.time())
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
@@ -154,6 +155,11 @@ class SubscriberRegistry:
                     except StoreError as exc:
                         still_wanted()
                         log.warning("could not renew subscribers of %s: %s", tenant, exc)
+
+    def close(self) -> None:
+        """Stop renewing (``run`` returns); ``withdraw_all`` then takes the entries back."""
+        self._closed = True
+        self._wake.set()
 
     async def withdraw_all(self) -> None:
         """On shutdown: take this process's announcements back (best effort)."""

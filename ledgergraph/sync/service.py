@@ -124,6 +124,7 @@ class SyncService:
 
     async def aclose(self) -> None:
         await self.worker.aclose()
+        self.registry.close()
         if self._heartbeat is not None:
             await stop([self._heartbeat], grace=2.0)
             self._heartbeat = None

@@ -52,27 +52,3 @@ def events(store: RedisStore) -> EventLog:
 async def acme(server: LiveServer, http: httpx.AsyncClient) -> Tenant:
     """A tenant connected to the sandbox's one-business user."""
     return await connect_tenant(http, server, "acme", user_id=SOLO_USER_ID)
-
-
-@pytest.fixture(autouse=True)
-async def _watchdog():  # TEMP debugging
-    import asyncio
-    import sys
-    import threading
-
-    loop = asyncio.get_running_loop()
-
-    def dump() -> None:
-        print("\n=== WATCHDOG ===", file=sys.stderr)
-        for task in list(asyncio.all_tasks(loop)):
-            print("TASK", task.get_name(), task.get_coro(), file=sys.stderr)
-            task.print_stack(limit=12, file=sys.stderr)
-
-    timer = threading.Timer(25, dump)
-    timer.daemon = True
-    timer.start()
-    yield
-    timer.cancel()
-    after = threading.Timer(10, dump)
-    after.daemon = True
-    after.start()
