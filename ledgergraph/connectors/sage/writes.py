@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -35,8 +35,9 @@ class SageWrites:
         self.retry = retry or RetryPolicy(attempts=5, budget=30.0)
         self._sleep = sleep
 
-    async def create(
+    async def write(
         self,
+        method: Literal["POST", "PUT"],
         tenant: TenantId,
         business: str,
         path: str,
@@ -44,29 +45,7 @@ class SageWrites:
         body: dict[str, Any],
         idempotency_id: str,
     ) -> dict[str, Any]:
-        return await self._write("POST", tenant, business, path, root, body, idempotency_id)
-
-    async def update(
-        self,
-        tenant: TenantId,
-        business: str,
-        path: str,
-        root: str,
-        body: dict[str, Any],
-        idempotency_id: str,
-    ) -> dict[str, Any]:
-        return await self._write("PUT", tenant, business, path, root, body, idempotency_id)
-
-    async def _write(
-        self,
-        method: str,
-        tenant: TenantId,
-        business: str,
-        path: str,
-        root: str,
-        body: dict[str, Any],
-        idempotency_id: str,
-    ) -> dict[str, Any]:
+        """Create (POST) or update (PUT) with Sage's ``idempotency_id`` in the root object."""
         payload = {root: {**body, "idempotency_id": idempotency_id}}
         response = await self._with_retries(
             lambda: self._client.send(tenant, method, path, business=business, json=payload)

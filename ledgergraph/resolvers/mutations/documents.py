@@ -66,8 +66,8 @@ async def create_document(
             "vendor_reference": data.vendor_reference,
         }
         body.update({k: v for k, v in optional.items() if v is not None})
-        return await context.runtime.writes.create(
-            context.tenant, business_id, kind.resource.path, kind.root, body, idempotency_id
+        return await context.runtime.writes.write(
+            "POST", context.tenant, business_id, kind.resource.path, kind.root, body, idempotency_id
         )
 
     async def build(payload: dict[str, Any]) -> Any:

@@ -93,8 +93,8 @@ async def run_create(
     reads = context.loaders.reads
 
     async def execute(idempotency_id: str) -> SagePayload:
-        return await context.runtime.writes.create(
-            context.tenant, write.business_id, resource.path, root, body, idempotency_id
+        return await context.runtime.writes.write(
+            "POST", context.tenant, write.business_id, resource.path, root, body, idempotency_id
         )
 
     async def build(payload: SagePayload) -> Any:

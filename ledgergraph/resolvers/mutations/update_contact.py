@@ -34,7 +34,8 @@ async def update_contact(
     reads = context.loaders.reads
 
     async def execute(idempotency_id: str) -> dict[str, Any]:
-        return await context.runtime.writes.update(
+        return await context.runtime.writes.write(
+            "PUT",
             context.tenant,
             business_id,
             f"{r.CONTACTS.path}/{gid.remote_id}",
