@@ -26,7 +26,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 shared, sandbox, http, api = shared_sandbox_fixtures()
 
 EXAMPLES = json.loads(
-    (Path(__file__).resolve().parents[3] / "shared/sage/response-examples.json").read_text("utf-8")
+    (Path(__file__).resolve().parent / "sage_spec/response-examples.json").read_text("utf-8")
 )
 INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 RESOURCES = [
