@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ledgergraph import __version__
 from ledgergraph.cache import StoreUnavailable
 from ledgergraph.http.keys import RUNTIME
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    return web.json_response({"status": "ok", "version": __version__})
 
 
 async def readyz(request: web.Request) -> web.Response:
