@@ -12,8 +12,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from ledgergraph.connectors.sage.errors import retry_after
 from ledgergraph.connectors.sage.tokenset import TokenSet
-from ledgergraph.errors import UpstreamError, UpstreamUnavailable
+from ledgergraph.errors import RateLimited, UpstreamError, UpstreamUnavailable
 
 
 class OAuthError(UpstreamError):
@@ -33,6 +34,18 @@ class OAuthError(UpstreamError):
     @property
     def invalid_grant(self) -> bool:
         return self.error == "invalid_grant"
+
+
+class TokenAnswerLost(UpstreamUnavailable):
+    """The token request reached Sage but its answer did not come back (reset, timeout).
+
+    Sage may have rotated the refresh token already: the pair it issued is lost with the
+    answer, and the old refresh token may no longer work.
+    """
+
+
+# Failures after which Sage may have received (and acted on) the request.
+_SENT_BUT_UNANSWERED = (httpx.ReadError, httpx.ReadTimeout, httpx.RemoteProtocolError)
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -114,10 +127,19 @@ class SageOAuth:
                 data=self._client_fields() | fields,
                 headers={"Accept": "application/json"},
             )
+        except _SENT_BUT_UNANSWERED as exc:
+            raise TokenAnswerLost(
+                "Sage's token endpoint took the request but its answer was lost; retry shortly."
+            ) from exc
         except httpx.HTTPError as exc:
             raise UpstreamUnavailable(
                 "Could not reach Sage's token endpoint; the request can be retried."
             ) from exc
+        if response.status_code == 429:
+            raise RateLimited(
+                "Sage's token endpoint is rate limiting this app; retry shortly.",
+                retry_after=retry_after(response),
+            )
         if response.status_code >= 500:
             raise UpstreamUnavailable(
                 f"Sage's token endpoint failed with HTTP {response.status_code}; retry later.",

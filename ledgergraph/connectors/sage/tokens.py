@@ -10,7 +10,12 @@ workers refreshing at once, or a refresh whose answer is lost, can lock a tenant
   instead of refreshing again;
 * the new pair is persisted (encrypted, versioned, compare-and-set) before it is used, so an
   older writer can never overwrite a newer pair;
-* ``invalid_grant`` marks the connection REAUTH_REQUIRED once and emits an event — never a loop.
+* ``invalid_grant`` marks the connection REAUTH_REQUIRED once and emits an event — never a loop;
+* a proactive refresh that fails for any other reason (429, 5xx, timeout, an odd OAuth error)
+  leaves the still-valid access token in use and is retried after a growing pause;
+* a refresh whose answer was lost is retried once at once with the same refresh token: Sage
+  may honour a just-spent token for a moment (undocumented), and if it does not, the
+  connection is lost anyway and is reported, with the reason, instead of later.
 """
 
 from __future__ import annotations
@@ -23,14 +28,15 @@ from dataclasses import dataclass
 
 from ledgergraph.cache import KeyValue, Locks, keys
 from ledgergraph.connectors.sage.connections import Connections
-from ledgergraph.connectors.sage.oauth import OAuthError, SageOAuth
+from ledgergraph.connectors.sage.oauth import OAuthError, SageOAuth, TokenAnswerLost
 from ledgergraph.connectors.sage.tokenset import TokenSet
 from ledgergraph.encryption import TokenCipher
 from ledgergraph.errors import (
     NotConnected,
+    RateLimited,
     ReauthRequired,
     ServiceUnavailable,
-    UpstreamUnavailable,
+    UpstreamError,
 )
 from ledgergraph.events import EventLog
 from ledgergraph.types import ConnectionStatus, TenantId
@@ -44,6 +50,10 @@ class TokenPolicy:
     lock_ttl: float = 15.0
     wait_timeout: float = 20.0
     poll_interval: float = 0.05
+    # After a failed proactive refresh, the pause before the next attempt doubles from
+    # ``retry_pause`` up to ``retry_pause_max`` (or Sage's Retry-After, if longer).
+    retry_pause: float = 1.0
+    retry_pause_max: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +84,8 @@ class TokenManager:
         self.policy = policy or TokenPolicy()
         self._clock = clock
         self._inflight: dict[TenantId, asyncio.Task[TokenSet]] = {}
+        # Per tenant: (consecutive failed refreshes, no new attempt before this time).
+        self._paused: dict[TenantId, tuple[int, float]] = {}
 
     # -- reading and writing the record -------------------------------------------------
 
@@ -125,20 +137,28 @@ class TokenManager:
         tokens = stored.tokens
         if rejected is None and tokens.access_valid(now=now, margin=self.policy.margin):
             return tokens.access_token
-        if (
-            rejected is not None
-            and tokens.access_token != rejected
-            and tokens.access_valid(now=now, margin=0)
-        ):
+        if rejected is not None:
+            if tokens.access_token != rejected and tokens.access_valid(now=now, margin=0):
+                return tokens.access_token
+        elif self._pausing(tenant, now) and tokens.access_valid(now=now, margin=1.0):
             return tokens.access_token
         try:
-            return (await self._single_flight(tenant, stored.version)).access_token
-        except (UpstreamUnavailable, ServiceUnavailable):
-            # A proactive refresh that failed transiently must not fail a request whose
-            # current token still has life left.
+            fresh = await self._single_flight(tenant, stored.version)
+        except (UpstreamError, ServiceUnavailable) as exc:
+            # Anything but a refused refresh token (REAUTH_REQUIRED, raised as such) is
+            # worth another try later; meanwhile the current token serves while it lives.
+            self._pause(tenant, exc)
             if rejected is None and tokens.access_valid(now=self._clock(), margin=1.0):
+                log.warning(
+                    "refreshing tenant %s's Sage token failed (%s); its current token is "
+                    "still valid and stays in use",
+                    tenant,
+                    exc.code,
+                )
                 return tokens.access_token
             raise
+        self._paused.pop(tenant, None)
+        return fresh.access_token
 
     async def refresh(self, tenant: TenantId) -> TokenSet:
         """Refresh now (keep-alive), single-flight like any other refresh."""
@@ -159,11 +179,22 @@ class TokenManager:
                 refreshed += 1
             except (ReauthRequired, NotConnected):
                 continue
-            except (UpstreamUnavailable, ServiceUnavailable) as exc:
-                log.warning("keep-alive refresh of tenant %s failed: %s", tenant, exc)
+            except (UpstreamError, ServiceUnavailable) as exc:
+                log.warning("keep-alive refresh of tenant %s failed: %s", tenant, exc.code)
         return refreshed
 
     # -- internals -----------------------------------------------------------------------
+
+    def _pausing(self, tenant: TenantId, now: float) -> bool:
+        paused = self._paused.get(tenant)
+        return paused is not None and now < paused[1]
+
+    def _pause(self, tenant: TenantId, error: Exception) -> None:
+        failures = self._paused.get(tenant, (0, 0.0))[0] + 1
+        pause = min(self.policy.retry_pause * 2 ** (failures - 1), self.policy.retry_pause_max)
+        if isinstance(error, RateLimited) and error.retry_after:
+            pause = max(pause, error.retry_after)
+        self._paused[tenant] = (failures, self._clock() + pause)
 
     async def _single_flight(self, tenant: TenantId, seen_version: int) -> TokenSet:
         task = self._inflight.get(tenant)
@@ -209,7 +240,7 @@ class TokenManager:
         ):
             return stored.tokens
         try:
-            fresh = await self._oauth.refresh(stored.tokens.refresh_token)
+            fresh = await self._grant(tenant, stored.tokens.refresh_token)
         except OAuthError as exc:
             if not exc.invalid_grant:
                 raise
@@ -227,6 +258,18 @@ class TokenManager:
                 raise await self._not_usable(tenant)
             return latest.tokens
         return fresh
+
+    async def _grant(self, tenant: TenantId, refresh_token: str) -> TokenSet:
+        try:
+            return await self._oauth.refresh(refresh_token)
+        except TokenAnswerLost:
+            log.warning(
+                "the answer to tenant %s's token refresh was lost in transit; retrying once "
+                "with the same refresh token (if Sage already rotated it, the connection "
+                "needs re-authorization)",
+                tenant,
+            )
+            return await self._oauth.refresh(refresh_token)
 
     async def _refresh_refused(
         self, tenant: TenantId, stored: StoredTokens, exc: OAuthError
