@@ -7,23 +7,32 @@ A record ``(tenant, key) → fingerprint, state, result`` lives 24 h (configurab
 * same key + different input → ``IDEMPOTENCY_KEY_REUSED``.
 
 Only definite outcomes are stored (success, or a validation error Sage decided); a transient
-failure releases the key so the client may retry with it. An in-progress record carries a lease
-so that a process dying mid-request does not block the key for a day.
+failure releases the key so the client may retry with it. An in-progress record carries a short
+lease that the running request renews (``held``): a process dying mid-request frees its keys
+within one lease (10 s by default) instead of blocking client retries for minutes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
+import logging
 import time
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
-from ledgergraph.cache import KeyValue, keys
+from ledgergraph.cache import KeyValue, StoreError, keys
 from ledgergraph.errors import BadUserInput, LedgerGraphError
 
+log = logging.getLogger(__name__)
+
 MAX_KEY_LENGTH = 255
+# What IDEMPOTENCY_IN_PROGRESS suggests as retryAfter: a Sage write usually takes less.
+IN_PROGRESS_RETRY_AFTER = 1.0
 
 
 class IdempotencyInProgress(LedgerGraphError):
@@ -59,14 +68,17 @@ class Record:
         return cls(**data)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Claim:
-    """Permission to run the operation once; hand it back with ``succeed``/``fail``/``release``."""
+    """Permission to run the operation once; hand it back with ``succeed``/``fail``/``release``.
+
+    ``version`` moves on each renewal of the lease."""
 
     tenant: str
     key: str
     version: int
     fingerprint: str
+    record: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +109,7 @@ def sage_idempotency_id(tenant: str, business: str, key: str) -> str:
 
 
 class Idempotency:
-    def __init__(self, kv: KeyValue, *, ttl: float = 24 * 3600.0, lease: float = 120.0) -> None:
+    def __init__(self, kv: KeyValue, *, ttl: float = 24 * 3600.0, lease: float = 10.0) -> None:
         self._kv = kv
         self.ttl = ttl
         self.lease = lease
@@ -114,7 +126,7 @@ class Idempotency:
                     store_key, fresh.to_bytes(), expected_version=None, ttl=self.lease
                 )
                 if version is not None:
-                    return Claim(tenant, key, version, digest)
+                    return Claim(tenant, key, version, digest, fresh.to_bytes())
                 continue
             existing = Record.from_bytes(record.value)
             if existing.fingerprint != digest:
@@ -126,9 +138,45 @@ class Idempotency:
             if existing.state is State.IN_PROGRESS:
                 raise IdempotencyInProgress(
                     "A request with this idempotencyKey is still running; retry shortly with "
-                    "the same key to get its result."
+                    "the same key to get its result.",
+                    retryAfter=IN_PROGRESS_RETRY_AFTER,
                 )
             return Replay(existing)
+
+    async def renew(self, claim: Claim) -> bool:
+        """Extend the claim's lease by a full lease; False if the claim was lost meanwhile."""
+        version = await self._kv.compare_and_set(
+            self._key(claim.tenant, claim.key),
+            claim.record,
+            expected_version=claim.version,
+            ttl=self.lease,
+        )
+        if version is None:
+            return False
+        claim.version = version
+        return True
+
+    @contextlib.asynccontextmanager
+    async def held(self, claim: Claim) -> AsyncIterator[None]:
+        """Keep the claim's lease alive while the operation runs (renewed every third of it)."""
+        task = asyncio.create_task(self._heartbeat(claim))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _heartbeat(self, claim: Claim) -> None:
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            try:
+                if not await self.renew(claim):
+                    log.warning("lost the in-progress lease of an idempotency key")
+                    return
+            except StoreError as exc:
+                # The next beat tries again; the lease still has two thirds to run.
+                log.warning("could not renew an idempotency lease: %s", exc)
 
     async def succeed(self, claim: Claim, result: Any) -> None:
         await self._finish(claim, State.SUCCEEDED, result)

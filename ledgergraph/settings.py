@@ -69,8 +69,21 @@ class Settings(BaseSettings):
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
     token_encryption_keys: SecretStr | None = None
-    connect_return_url: str | None = None
+    connect_return_url: str | None = Field(
+        default=None,
+        description="Where the browser goes after the connect flow when its link names no "
+        "return URL (always allowed).",
+    )
+    connect_return_urls: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Return URLs a connect link may name, comma-separated: origins "
+        "(https://app.example.com) or URL prefixes (https://app.example.com/settings/). "
+        "Outside production any http(s) localhost, 127.0.0.1 or [::1] origin is allowed too.",
+    )
     connect_state_ttl: float = 600.0
+    connect_link_ttl: float = Field(
+        default=600.0, gt=0, description="Seconds a connect link stays valid (until first used)."
+    )
 
     token_refresh_margin: float = Field(
         default=60.0, description="Refresh an access token this many seconds before it expires."
@@ -87,7 +100,10 @@ class Settings(BaseSettings):
         default=24 * 3600.0, description="How long mutation results are kept for replays."
     )
     idempotency_lease: float = Field(
-        default=120.0, description="How long an unfinished mutation blocks its key."
+        default=10.0,
+        gt=0,
+        description="Lease of an unfinished mutation's key, renewed while it runs: how long "
+        "a crashed worker's mutation blocks client retries of its key.",
     )
     write_retry_attempts: int = 5
     write_retry_budget: float = 30.0
@@ -169,7 +185,8 @@ class Settings(BaseSettings):
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
         description="Browser origins allowed to call /graphql (comma-separated; '*' for any). "
-        "Also the cross-origin pages allowed to open its WebSocket.",
+        "Also the cross-origin pages allowed to open its WebSocket. Outside production any "
+        "http(s) localhost, 127.0.0.1 or [::1] origin is allowed too (a front-end dev server).",
     )
     legacy_graphql_ws: bool = Field(
         default=False, description="Also accept the legacy graphql-ws WebSocket protocol."
@@ -191,7 +208,7 @@ class Settings(BaseSettings):
         default=600, ge=0, description="Sage calls per business per minute; 0: no budget."
     )
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "connect_return_urls", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -221,3 +238,8 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.mode == "production"
+
+    @property
+    def cors_allows_loopback(self) -> bool:
+        """Pages served from this machine (any port) may call /graphql: development only."""
+        return not self.production

@@ -124,3 +124,33 @@ def test_sage_idempotency_ids_are_32_hex_and_deterministic() -> None:
     int(first, 16)
     assert first != sage_idempotency_id("beta", "b1", "key")
     assert first != sage_idempotency_id("acme", "b2", "key")
+
+
+async def test_a_held_claim_outlives_its_lease_and_frees_once_abandoned(store: Store) -> None:
+    idem = Idempotency(store.kv, lease=0.3)
+    claim = await idem.begin("acme", "k1", "op", {})
+    assert isinstance(claim, Claim)
+
+    async with idem.held(claim):
+        await asyncio.sleep(0.8)
+        with pytest.raises(IdempotencyInProgress) as running:
+            await idem.begin("acme", "k1", "op", {})
+    # Abandoned (as by a crashed worker): nobody renews it any more.
+    await asyncio.sleep(0.5)
+
+    assert running.value.extensions["retryAfter"] > 0
+    assert isinstance(await idem.begin("acme", "k1", "op", {}), Claim)
+
+
+async def test_a_renewed_claim_still_finishes(store: Store) -> None:
+    idem = Idempotency(store.kv, lease=0.3)
+    claim = await idem.begin("acme", "k1", "op", {})
+    assert isinstance(claim, Claim)
+    async with idem.held(claim):
+        await asyncio.sleep(0.5)
+    await idem.succeed(claim, {"id": "inv-1"})
+
+    replay = await idem.begin("acme", "k1", "op", {})
+
+    assert isinstance(replay, Replay)
+    assert replay.record.result == {"id": "inv-1"}

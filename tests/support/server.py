@@ -55,6 +55,8 @@ class LiveServer:
     url: str
     sandbox: RunningSandbox
     runtime: Runtime | None = None
+    # Set for a server in its own OS process (``server_process``): tests may kill it.
+    process: asyncio.subprocess.Process | None = None
 
     def token(self, tenant: str) -> str:
         return TenantAuthenticator(JWT_SECRET).mint(tenant)
@@ -125,7 +127,7 @@ async def server_process(
     url = f"http://127.0.0.1:{port}"
     try:
         await _wait_ready(url, proc)
-        yield LiveServer(url=url, sandbox=sandbox)
+        yield LiveServer(url=url, sandbox=sandbox, process=proc)
     finally:
         if proc.returncode is None:
             proc.terminate()

@@ -7,15 +7,19 @@ without calling Sage; definite outcomes are stored, transient failures release t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ledgergraph.cache import StoreError
 from ledgergraph.connectors.sage.resources import Resource
 from ledgergraph.errors import BadUserInput, LedgerGraphError, ValidationFailed
 from ledgergraph.events import EventKind, ObjectType
 from ledgergraph.idempotency import Claim, Replay, State, sage_idempotency_id
 from ledgergraph.resolvers.context import Context
+
+log = logging.getLogger(__name__)
 
 # Sage's payload of the object written: what the record stores and a replay re-maps.
 SagePayload = dict[str, Any]
@@ -64,13 +68,27 @@ async def run_write(
         return await build(outcome.record.result)
     claim: Claim = outcome
     try:
-        payload = await execute(sage_idempotency_id(context.tenant, write.business_id, key))
+        async with runtime.idempotency.held(claim):
+            payload = await execute(sage_idempotency_id(context.tenant, write.business_id, key))
     except ValidationFailed as exc:
         await runtime.idempotency.fail(claim, {"message": exc.message, **exc.extensions})
         raise
     except BaseException:
         await runtime.idempotency.release(claim)
         raise
+    try:
+        await _after_success(context, write, claim, payload)
+    except StoreError as exc:
+        # Sage wrote it: the answer is the object, whatever the store says. A retry with the
+        # same key sends the same idempotency_id, which Sage answers with this object again.
+        log.warning("a %s succeeded but recording it failed: %s", write.operation, exc)
+    return await build(payload)
+
+
+async def _after_success(
+    context: Context, write: Write, claim: Claim, payload: SagePayload
+) -> None:
+    runtime = context.runtime
     await runtime.idempotency.succeed(claim, payload)
     await runtime.sage.invalidate(context.tenant, write.business_id, *write.invalidates)
     if payload.get("id"):
@@ -83,7 +101,6 @@ async def run_write(
             write.kind,
             payload.get("updated_at"),
         )
-    return await build(payload)
 
 
 async def run_create(

@@ -2,10 +2,12 @@
 
 LedgerGraph's own errors carry their code and message; GraphQL syntax and validation errors
 get ``GRAPHQL_PARSE_FAILED`` / ``GRAPHQL_VALIDATION_FAILED`` (or the query limit's own code,
-e.g. ``QUERY_TOO_LARGE``); anything else is logged with its stack trace and answered as
-``INTERNAL_SERVER_ERROR`` with a request id to quote — in every mode, so no traceback or
-exception text ever reaches a client. With introspection off, validation messages lose their
-"Did you mean ...?" suggestions, which would otherwise spell the schema out.
+e.g. ``QUERY_TOO_LARGE``); a variable whose value does not fit its type ``BAD_USER_INPUT``; an
+operation the transport does not run (a mutation over GET) ``OPERATION_NOT_ALLOWED``, an
+operation it cannot pick ``BAD_REQUEST``. Anything else is logged with its stack trace and
+answered as ``INTERNAL_SERVER_ERROR`` with a request id to quote — in every mode, so no
+traceback or exception text ever reaches a client. With introspection off, validation messages
+lose their "Did you mean ...?" suggestions, which would otherwise spell the schema out.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, VariableDefinitionNode
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from ledgergraph.cache import StoreUnavailable
 from ledgergraph.errors import LedgerGraphError, ServiceUnavailable
@@ -67,11 +71,19 @@ class ErrorCodes(SchemaExtension):
     def _with_code(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if isinstance(original, StoreUnavailable):
+            # Not "nothing was lost": a mutation may have reached Sage before the store failed.
             original = ServiceUnavailable(
-                "LedgerGraph's store is unavailable; retry shortly (nothing was lost)."
+                "LedgerGraph's store is unavailable; retry shortly (a mutation: with the same "
+                "idempotency key, which is safe)."
             )
         if isinstance(original, LedgerGraphError):
             return _rebuild(error, original.message, dict(original.extensions))
+        request_code = request_error_code(error)
+        if request_code is not None:
+            message = error.message
+            if self._hide_suggestions:
+                message = _SUGGESTION.sub("", message)
+            return _rebuild(error, message, {"code": request_code})
         if original is None:
             limited = parse_limit_error(error)
             if limited is not None:
@@ -92,6 +104,26 @@ class ErrorCodes(SchemaExtension):
             f"Internal server error; quote request id {request_id} when reporting it.",
             {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
         )
+
+
+def request_error_code(error: GraphQLError) -> str | None:
+    """The code of a client's request refused before execution for a reason that GraphQL
+    reports by wrapping an exception (so it is no parse or validation error); else None."""
+    original = error.original_error
+    if isinstance(original, InvalidOperationTypeError):
+        return "OPERATION_NOT_ALLOWED"  # e.g. a mutation over GET (multipart subscriptions)
+    if isinstance(original, CannotGetOperationTypeError | MissingQueryError):
+        return "BAD_REQUEST"
+    if (
+        error.path is None
+        and isinstance(original, GraphQLError)
+        and isinstance(next(iter(error.nodes or ()), None), VariableDefinitionNode)
+    ):
+        # graphql-core refusing a variable's value (wrong type, missing, unknown input field):
+        # it points at the variable's definition and wraps the value's own GraphQLError.
+        # (Validation errors about variables wrap nothing.)
+        return "BAD_USER_INPUT"
+    return None
 
 
 def _rebuild(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:
