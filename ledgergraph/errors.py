@@ -19,6 +19,9 @@
 
 Messages are written for the person reading the GraphQL response: they say what happened and
 what to do next, and never carry tokens, secrets or stack traces.
+
+``StartupError`` stands apart: the server cannot start as configured; its message is the one
+line the operator sees, naming the setting and the fix.
 """
 
 from __future__ import annotations
@@ -120,3 +123,11 @@ class Forbidden(UpstreamError):
 
 class ValidationFailed(UpstreamError):
     code = "VALIDATION_FAILED"
+
+
+class StartupError(Exception):
+    """The configuration cannot work; ``str()`` names the setting and how to fix it."""
+
+    def __init__(self, message: str, *, setting: str) -> None:
+        super().__init__(message)
+        self.setting = setting

@@ -16,6 +16,7 @@ from contextlib import AsyncExitStack
 from aiohttp import web
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
+from ledgergraph.durability import check_state_store
 from ledgergraph.http import admin, connect, graphiql, health
 from ledgergraph.http.cors import cors_middleware
 from ledgergraph.http.graphql import LedgerGraphView
@@ -70,6 +71,7 @@ async def create_app(
             settings, endpoints, public_url=public_url, sandbox=sandbox is not None
         )
         stack.push_async_callback(runtime.aclose)
+        await check_state_store(settings, runtime.store)
     except BaseException:
         await stack.aclose()
         raise

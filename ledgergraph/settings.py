@@ -96,6 +96,12 @@ class Settings(BaseSettings):
     )
     keepalive_interval: float = 3600.0
 
+    allow_volatile_store: bool = Field(
+        default=False,
+        description="Start in production even though the state store would lose its data on a "
+        "restart (no AOF) or evict keys: every tenant would then have to connect again.",
+    )
+
     idempotency_ttl: float = Field(
         default=24 * 3600.0, description="How long mutation results are kept for replays."
     )

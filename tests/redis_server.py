@@ -43,8 +43,16 @@ def _ping(port: int) -> bool:
 class RedisProcess:
     """One ``redis-server`` child process that can be stopped and started again on its port."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        appendonly: bool = False,
+        maxmemory_policy: str = "noeviction",
+    ) -> None:
         self.port = port or free_port()
+        self.appendonly = appendonly
+        self.maxmemory_policy = maxmemory_policy
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._dir = tempfile.mkdtemp(prefix="ledgergraph-redis-")
         self._proc: subprocess.Popen[bytes] | None = None
@@ -63,11 +71,11 @@ class RedisProcess:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes" if self.appendonly else "no",
                 "--dir",
                 self._dir,
                 "--maxmemory-policy",
-                "noeviction",
+                self.maxmemory_policy,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -16,10 +16,20 @@ from ledgergraph.cache.memory import MemoryStore
 from ledgergraph.cache.redis import RedisOptions, RedisStore
 from ledgergraph.cache.response_cache import ResponseCache
 from ledgergraph.cache.store import open_store
-from ledgergraph.cache.types import Entry, KeyValue, Lease, Locks, Store, Streams, Versioned
+from ledgergraph.cache.types import (
+    Durability,
+    Entry,
+    KeyValue,
+    Lease,
+    Locks,
+    Store,
+    Streams,
+    Versioned,
+)
 
 __all__ = [
     "CursorExpired",
+    "Durability",
     "Entry",
     "InvalidCursor",
     "KeyValue",

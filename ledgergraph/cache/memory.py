@@ -26,7 +26,7 @@ from ledgergraph.cache.streamids import (
     format_id,
     parse_id,
 )
-from ledgergraph.cache.types import Entry, Lease, Versioned
+from ledgergraph.cache.types import Durability, Entry, Lease, Versioned
 from ledgergraph.cache.validation import check_count, check_positive, check_ttl
 
 __all__ = ["MemoryKeyValue", "MemoryLocks", "MemoryStore", "MemoryStreams"]
@@ -318,6 +318,13 @@ class MemoryStore:
 
     async def ping(self) -> None:
         await asyncio.sleep(0)
+
+    async def durability(self) -> Durability:
+        return Durability(
+            survives_restart=False,
+            evicts=False,
+            detail="the in-memory store: everything is lost when this process stops",
+        )
 
     async def aclose(self) -> None:
         pass

@@ -32,7 +32,7 @@ from ledgergraph.cache import scripts
 from ledgergraph.cache.exceptions import CursorExpired, StoreError, StoreUnavailable
 from ledgergraph.cache.locks import new_token, wait_for_lease
 from ledgergraph.cache.streamids import StreamState, cursor_expired, format_id, parse_id
-from ledgergraph.cache.types import Entry, Lease, Versioned
+from ledgergraph.cache.types import Durability, Entry, Lease, Versioned
 from ledgergraph.cache.validation import (
     check_count,
     check_positive,
@@ -115,6 +115,10 @@ class _Connection:
             await self.client.aclose()
         finally:
             await self.blocking.aclose()
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _px(ttl: float | None) -> int | None:
@@ -321,6 +325,26 @@ class RedisStore:
 
     async def ping(self) -> None:
         await self._conn.run(self._conn.client.ping())
+
+    async def durability(self) -> Durability:
+        try:
+            config = await self._conn.run(
+                self._conn.client.config_get("appendonly", "appendfsync", "maxmemory-policy")
+            )
+        except StoreUnavailable:
+            raise
+        except StoreError:
+            return Durability(None, None, f"Redis at {self._conn.where} does not allow CONFIG")
+        values = {_text(k): _text(v) for k, v in config.items()}
+        appendonly = values.get("appendonly", "")
+        fsync = values.get("appendfsync", "")
+        policy = values.get("maxmemory-policy", "")
+        return Durability(
+            # RDB snapshots alone lose minutes of writes: rotated refresh tokens among them.
+            survives_restart=appendonly == "yes" and fsync in ("everysec", "always"),
+            evicts=policy != "noeviction",
+            detail=f"appendonly {appendonly}, appendfsync {fsync}, maxmemory-policy {policy}",
+        )
 
     async def aclose(self) -> None:
         await self._conn.aclose()

@@ -180,6 +180,17 @@ class Streams(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Durability:
+    """What the backend keeps across its own restart and under memory pressure, as it says.
+
+    ``None`` where the backend would not tell (a managed Redis with CONFIG disabled)."""
+
+    survives_restart: bool | None
+    evicts: bool | None
+    detail: str
+
+
 class Store(Protocol):
     """One backend's key-value store, locks and streams, sharing a connection and a prefix."""
 
@@ -194,6 +205,10 @@ class Store(Protocol):
 
     async def ping(self) -> None:
         """Return if the backend answers; raise ``StoreUnavailable`` otherwise."""
+        ...
+
+    async def durability(self) -> Durability:
+        """How durable the backend is configured to be (``StoreUnavailable`` if it is down)."""
         ...
 
     async def aclose(self) -> None:
