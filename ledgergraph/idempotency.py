@@ -101,10 +101,15 @@ def check_key(key: str) -> str:
     return key
 
 
-def sage_idempotency_id(tenant: str, business: str, key: str) -> str:
+def sage_idempotency_id(tenant: str, business: str, key: str, fingerprint: str) -> str:
     """The ``idempotency_id`` Sage de-duplicates on: 32 hex characters, derived
-    deterministically so every attempt, from any process, sends the same one."""
-    raw = f"ledgergraph|{tenant}|{business}|{key}".encode()
+    deterministically so every attempt, from any process, sends the same one.
+
+    The input's fingerprint is part of it: should the store lose the key's record, a retry
+    with the same input still finds the object Sage created, while the same key with other
+    input is never answered with that object (it is a new operation to Sage).
+    """
+    raw = f"ledgergraph|{tenant}|{business}|{key}|{fingerprint}".encode()
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 

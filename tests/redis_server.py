@@ -118,5 +118,6 @@ def session_redis() -> Iterator[str]:
     if url:
         yield url
         return
-    with RedisProcess() as proc:
+    # Durable like the Redis LedgerGraph asks for in production (see ledgergraph/durability.py).
+    with RedisProcess(appendonly=True) as proc:
         yield proc.url

@@ -37,23 +37,25 @@ def durable_redis() -> Iterator[RedisProcess]:
 @pytest.mark.parametrize(
     ("store", "problem"),
     [
-        ("session", "does not survive its own restart"),
+        ("volatile", "does not survive its own restart"),
         ("memory", "does not survive its own restart"),
         ("evicting", "may evict keys"),
     ],
 )
 async def test_production_refuses_a_state_store_that_would_lose_connections(
-    sandbox: RunningSandbox, redis_url: str, store: str, problem: str
+    sandbox: RunningSandbox, store: str, problem: str
 ) -> None:
-    if store == "evicting":
-        with RedisProcess(appendonly=True, maxmemory_policy="allkeys-lru") as evicting:
-            with pytest.raises(StartupError) as refused:
-                async with serve_ledgergraph(sandbox, redis_url=evicting.url, **PRODUCTION):
-                    pass
-    else:
-        url = redis_url if store == "session" else None
+    if store == "memory":
         with pytest.raises(StartupError) as refused:
-            async with serve_ledgergraph(sandbox, redis_url=url, **PRODUCTION):
+            async with serve_ledgergraph(sandbox, redis_url=None, **PRODUCTION):
+                pass
+    else:
+        redis = RedisProcess(
+            appendonly=store == "evicting",
+            maxmemory_policy="allkeys-lru" if store == "evicting" else "noeviction",
+        )
+        with redis, pytest.raises(StartupError) as refused:
+            async with serve_ledgergraph(sandbox, redis_url=redis.url, **PRODUCTION):
                 pass
 
     assert problem in str(refused.value)
@@ -62,12 +64,15 @@ async def test_production_refuses_a_state_store_that_would_lose_connections(
 
 
 async def test_production_starts_on_a_volatile_store_when_told_to_and_says_so(
-    sandbox: RunningSandbox, redis_url: str, caplog: pytest.LogCaptureFixture
+    sandbox: RunningSandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="ledgergraph.durability"):
-        async with serve_ledgergraph(
-            sandbox, redis_url=redis_url, allow_volatile_store=True, **PRODUCTION
-        ) as server, httpx.AsyncClient() as http:
+    with RedisProcess() as volatile, caplog.at_level(logging.WARNING, "ledgergraph.durability"):
+        async with (
+            serve_ledgergraph(
+                sandbox, redis_url=volatile.url, allow_volatile_store=True, **PRODUCTION
+            ) as server,
+            httpx.AsyncClient() as http,
+        ):
             assert (await http.get(f"{server.url}/readyz")).status_code == 200
 
     assert "appendonly no" in caplog.text
@@ -77,9 +82,10 @@ async def test_production_starts_on_redis_with_aof(
     sandbox: RunningSandbox, durable_redis: RedisProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="ledgergraph.durability"):
-        async with serve_ledgergraph(
-            sandbox, redis_url=durable_redis.url, **PRODUCTION
-        ) as server, httpx.AsyncClient() as http:
+        async with (
+            serve_ledgergraph(sandbox, redis_url=durable_redis.url, **PRODUCTION) as server,
+            httpx.AsyncClient() as http,
+        ):
             assert (await http.get(f"{server.url}/readyz")).status_code == 200
 
     assert caplog.text == ""

@@ -118,12 +118,14 @@ async def test_bad_keys_are_refused(store: Store, key: str) -> None:
 
 
 def test_sage_idempotency_ids_are_32_hex_and_deterministic() -> None:
-    first = sage_idempotency_id("acme", "b1", "key")
-    assert first == sage_idempotency_id("acme", "b1", "key")
+    first = sage_idempotency_id("acme", "b1", "key", "f1")
+    assert first == sage_idempotency_id("acme", "b1", "key", "f1")
     assert len(first) == 32
     int(first, 16)
-    assert first != sage_idempotency_id("beta", "b1", "key")
-    assert first != sage_idempotency_id("acme", "b2", "key")
+    assert first != sage_idempotency_id("beta", "b1", "key", "f1")
+    assert first != sage_idempotency_id("acme", "b2", "key", "f1")
+    # Other input under the same key is another operation to Sage.
+    assert first != sage_idempotency_id("acme", "b1", "key", "f2")
 
 
 async def test_a_held_claim_outlives_its_lease_and_frees_once_abandoned(store: Store) -> None:

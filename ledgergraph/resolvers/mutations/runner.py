@@ -69,7 +69,9 @@ async def run_write(
     claim: Claim = outcome
     try:
         async with runtime.idempotency.held(claim):
-            payload = await execute(sage_idempotency_id(context.tenant, write.business_id, key))
+            payload = await execute(
+                sage_idempotency_id(context.tenant, write.business_id, key, claim.fingerprint)
+            )
     except ValidationFailed as exc:
         await runtime.idempotency.fail(claim, {"message": exc.message, **exc.extensions})
         raise
