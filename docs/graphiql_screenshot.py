@@ -1,31 +1,23 @@
-"""Open GraphiQL in headless Chromium, run its example query and save a screenshot.
-
-The documented manual check that GraphiQL works in a real browser (see docs/graphiql.md):
+"""Screenshots of GraphiQL (running its example query) and of the example page, taken in
+headless Chromium driven by Playwright. The documented manual check that both work in a real
+browser (see docs/graphiql.md and docs/example-app.md):
 
     ledgergraph serve --no-browser &
-    python docs/graphiql_screenshot.py http://127.0.0.1:8000/graphql docs/graphiql.png
+    python docs/graphiql_screenshot.py http://127.0.0.1:8000 docs/
 
-Needs Debian's chromium package and the websockets library (in the test extra).
+Needs Debian's chromium package (/usr/bin/chromium) and Playwright (in the test extra).
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
-from typing import Any
 
-import websockets
+from playwright.async_api import Page, async_playwright, expect
 
-DEBUG_PORT = 9333
-CHROMIUM = [
-    "chromium",
-    "--headless",
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -33,68 +25,42 @@ CHROMIUM = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--user-data-dir=/tmp/ledgergraph-chromium",
-    f"--remote-debugging-port={DEBUG_PORT}",
-    "about:blank",
 ]
-EXECUTE = "document.querySelector('.graphiql-execute-button')"
-RESULT = "(document.querySelector('.result-window') || document.body).innerText"
 
 
-def page_socket() -> str:
-    for _ in range(50):
+async def graphiql(page: Page, base: str, out: Path) -> str:
+    await page.goto(f"{base}/graphql")
+    await page.click(".graphiql-execute-button")
+    result = page.locator(".graphiql-response .result-window")
+    await expect(result).to_contain_text('"data"', timeout=15_000)
+    await page.screenshot(path=out)
+    return (await result.inner_text())[:300]
+
+
+async def example_page(page: Page, base: str, out: Path) -> str:
+    await page.goto(f"{base}/examples/")
+    await expect(page.locator("#live")).to_have_attribute("data-status", "live")
+    await expect(page.locator("#invoices tbody tr").first).to_be_visible()
+    await page.screenshot(path=out)
+    return await page.locator("#count").inner_text()
+
+
+async def main(base: str, folder: Path) -> None:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{DEBUG_PORT}/json") as answer:
-                tabs = json.load(answer)
-            return str(next(t for t in tabs if t["type"] == "page")["webSocketDebuggerUrl"])
-        except (OSError, StopIteration):
-            time.sleep(0.2)
-    raise RuntimeError("Chromium did not open its debugging port")
-
-
-async def screenshot(url: str) -> tuple[str, bytes]:
-    async with websockets.connect(page_socket(), max_size=50_000_000) as ws:
-        sent = 0
-
-        async def call(method: str, **params: Any) -> dict[str, Any]:
-            nonlocal sent
-            sent += 1
-            await ws.send(json.dumps({"id": sent, "method": method, "params": params}))
-            while True:
-                message: dict[str, Any] = json.loads(await ws.recv())
-                if message.get("id") == sent:
-                    return message
-
-        await call("Page.enable")
-        await call(
-            "Emulation.setDeviceMetricsOverride",
-            width=1500,
-            height=900,
-            deviceScaleFactor=1,
-            mobile=False,
-        )
-        await call("Page.navigate", url=url)
-        await asyncio.sleep(6)
-        await call("Runtime.evaluate", expression=f"{EXECUTE}.click()")
-        await asyncio.sleep(4)
-        result = await call("Runtime.evaluate", expression=f"{RESULT}.slice(0, 300)")
-        shot = await call("Page.captureScreenshot", format="png")
-        return str(result["result"]["result"].get("value")), base64.b64decode(
-            shot["result"]["data"]
-        )
-
-
-def main() -> None:
-    url = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000/graphql"
-    out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/graphiql.png")
-    browser = subprocess.Popen(CHROMIUM, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        text, png = asyncio.run(screenshot(url))
-        out.write_bytes(png)
-        print(text)
-    finally:
-        browser.terminate()
+            page = await browser.new_page(viewport={"width": 1500, "height": 900})
+            print(await graphiql(page, base, folder / "graphiql.png"))
+            page = await browser.new_page(viewport={"width": 1100, "height": 760})
+            print(await example_page(page, base, folder / "example-app.png"))
+        finally:
+            await browser.close()
 
 
 if __name__ == "__main__":
-    main()
+    asyncio.run(
+        main(
+            (sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000").rstrip("/"),
+            Path(sys.argv[2] if len(sys.argv) > 2 else "docs"),
+        )
+    )

@@ -1,5 +1,10 @@
 """The GraphiQL page: Strawberry's, with LedgerGraph's example query, its assets served from
-this server instead of a CDN, and (development only) the demo tenant's token pre-filled."""
+this server instead of a CDN, and (development only) the demo tenant's token in the Headers tab.
+
+The token goes in the Headers tab rather than in the fetcher's hidden headers because GraphiQL
+sends the tab's headers with every HTTP request *and* as the ``connection_init`` payload of
+every subscription's WebSocket: what the user sees (and edits) is exactly what the server gets.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,14 @@ EXAMPLE_QUERY = """# Welcome to LedgerGraph: one accounting model over Sage. Try
     }
   }
 }
+
+# Live changes (run it, then create an invoice from another tab):
+# subscription {
+#   syncEvents(types: [INVOICE]) {
+#     kind source objectId
+#     object { ... on Invoice { number status totalAmount { amount currency } } }
+#   }
+# }
 """
 
 _EXAMPLE = re.compile(r"const EXAMPLE_QUERY = `.*?`;", re.DOTALL)
@@ -44,6 +57,14 @@ _CDN = {
     ),
 }
 
+# Where Strawberry's template sets up the Headers tab (its first tab, and new tabs).
+_HEADERS_STATE = "const [headers, setHeaders] = React.useState(parameters.headers);"
+_HEADERS_PROP = "headers: headers,"
+
+
+class TemplateChanged(RuntimeError):
+    """Strawberry's GraphiQL template no longer has a line this module rewrites."""
+
 
 def render(template: str, *, dev_token: str | None) -> str:
     html = _EXAMPLE.sub(
@@ -52,9 +73,38 @@ def render(template: str, *, dev_token: str | None) -> str:
     for cdn, local in _CDN.items():
         html = html.replace(cdn, f"{ASSETS_PATH}/{local}")
     if dev_token:
-        headers = json.dumps({"Authorization": f"Bearer {dev_token}"})
-        html = html.replace("const defaultHeaders = {};", f"const defaultHeaders = {headers};", 1)
+        html = _prefill_headers(html, {"Authorization": f"Bearer {dev_token}"})
     return html
+
+
+def initial_headers(headers: dict[str, str]) -> str:
+    """The Headers tab's text, as a person would type it."""
+    return json.dumps(headers, indent=2)
+
+
+def _prefill_headers(html: str, headers: dict[str, str]) -> str:
+    # A headers= link (GraphiQL's own sharing) still wins over the default.
+    text = json.dumps(initial_headers(headers))
+    html = _replace_once(
+        html,
+        _HEADERS_STATE,
+        f"const INITIAL_HEADERS = {text};\n"
+        "        const [headers, setHeaders] = React.useState(\n"
+        "          parameters.headers || INITIAL_HEADERS,\n"
+        "        );",
+    )
+    return _replace_once(
+        html, _HEADERS_PROP, "headers: headers,\n          defaultHeaders: INITIAL_HEADERS,"
+    )
+
+
+def _replace_once(html: str, old: str, new: str) -> str:
+    if html.count(old) != 1:
+        raise TemplateChanged(
+            f"Strawberry's GraphiQL template no longer contains {old!r} exactly once; update "
+            "ledgergraph/http/graphiql.py to match strawberry/static/graphiql.html."
+        )
+    return html.replace(old, new, 1)
 
 
 def add_routes(app: web.Application) -> None:
