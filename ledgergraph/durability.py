@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 
 from ledgergraph.cache import Store, StoreUnavailable
+from ledgergraph.cache.epoch import StoreEpoch
 from ledgergraph.errors import StartupError
 from ledgergraph.settings import Settings
 
@@ -28,9 +29,12 @@ FIX = (
 )
 
 
-async def check_state_store(settings: Settings, store: Store) -> None:
+async def check_state_store(settings: Settings, store: Store, epoch: StoreEpoch) -> None:
+    """Refuse (production) or warn about a volatile store; note the store's epoch, so a
+    later loss of its data is noticed."""
     try:
         durability = await store.durability()
+        await epoch.start()
     except StoreUnavailable as exc:
         log.warning("could not check the state store's durability: %s", exc)
         return

@@ -11,6 +11,7 @@ import httpx
 
 from ledgergraph.auth import TenantAuthenticator
 from ledgergraph.cache import RedisOptions, Store, open_store
+from ledgergraph.cache.epoch import StoreEpoch
 from ledgergraph.cache.response_cache import ResponseCache
 from ledgergraph.connectors.sage.client import SageClient
 from ledgergraph.connectors.sage.connect import ConnectService
@@ -76,6 +77,7 @@ class Runtime:
     mappers: MapperFactory
     writes: SageWrites
     idempotency: Idempotency
+    epoch: StoreEpoch
     # Per-tenant request rate limit (None: unlimited).
     requests: RequestLimiter | None = None
 
@@ -161,7 +163,8 @@ async def open_runtime(
         max_age=settings.sync_stream_max_age,
         own_write_ttl=settings.sync_own_write_ttl,
     )
-    connections = Connections(store.kv)
+    epoch = StoreEpoch(store.kv)
+    connections = Connections(store.kv, epoch=epoch, events=events)
     tokens = TokenManager(
         kv=store.kv,
         locks=store.locks,
@@ -241,6 +244,7 @@ async def open_runtime(
         idempotency=Idempotency(
             store.kv, ttl=settings.idempotency_ttl, lease=settings.idempotency_lease
         ),
+        epoch=epoch,
         requests=request_limiter(settings, store.kv),
     )
 

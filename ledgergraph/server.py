@@ -71,7 +71,7 @@ async def create_app(
             settings, endpoints, public_url=public_url, sandbox=sandbox is not None
         )
         stack.push_async_callback(runtime.aclose)
-        await check_state_store(settings, runtime.store)
+        await check_state_store(settings, runtime.store, runtime.epoch)
     except BaseException:
         await stack.aclose()
         raise

@@ -19,6 +19,7 @@ __all__ = [
     "refresh_lock",
     "sage_budget",
     "sage_user_budget",
+    "store_epoch",
     "sync_cursor",
     "sync_lease",
     "sync_own_write",
@@ -133,3 +134,8 @@ def connect_state(nonce: str) -> str:
 def connect_link(nonce: str) -> str:
     """Plain value: a one-time connect link not yet used."""
     return "connect:link:" + nonce
+
+
+def store_epoch() -> str:
+    """The store's epoch marker: its disappearance means the store lost its data."""
+    return "fleet:epoch"

@@ -2,10 +2,15 @@
 
 Tokens live apart (encrypted, see ``tokens.py``); this record holds nothing secret. Updates are
 read-modify-write with compare-and-set, so two processes never lose each other's change.
+
+When the store has lost its data (``StoreEpoch``), a tenant without a record may well have
+been connected: it is reported REAUTH_REQUIRED with the reason (once, with an event) rather
+than as never connected, for as long as a lost refresh token could have lived.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
@@ -13,7 +18,13 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ledgergraph.cache import KeyValue, keys
+from ledgergraph.cache.epoch import StoreEpoch
+from ledgergraph.events import EventLog
 from ledgergraph.types import BusinessId, BusinessRef, ConnectionStatus, TenantId
+
+# Sage refresh tokens live 31 days: past that, a connection lost with the store would have
+# lapsed anyway.
+LOSS_REMEMBERED = 31 * 24 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +78,46 @@ class ConflictingUpdates(RuntimeError):
 
 
 class Connections:
-    def __init__(self, kv: KeyValue, *, max_attempts: int = 20) -> None:
+    def __init__(
+        self,
+        kv: KeyValue,
+        *,
+        max_attempts: int = 20,
+        epoch: StoreEpoch | None = None,
+        events: EventLog | None = None,
+    ) -> None:
         self._kv = kv
         self._max_attempts = max_attempts
+        self._epoch = epoch
+        self._events = events
 
     async def get(self, tenant: TenantId) -> Connection | None:
         record = await self._kv.get_versioned(keys.connection(tenant))
-        return Connection.from_bytes(record.value) if record else None
+        if record is not None:
+            return Connection.from_bytes(record.value)
+        if self._epoch is None:
+            return None
+        lost_at = await self._epoch.lost_at()
+        if lost_at is None or time.time() - lost_at > LOSS_REMEMBERED:
+            return None
+        return await self._lost(tenant, lost_at)
+
+    async def _lost(self, tenant: TenantId, lost_at: float) -> Connection:
+        when = dt.datetime.fromtimestamp(lost_at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        lost = Connection(tenant=tenant).with_status(
+            ConnectionStatus.REAUTH_REQUIRED,
+            f"LedgerGraph lost its stored state at {when} (its Redis restarted without "
+            "persistence). If this tenant was connected before then, its Sage connection was "
+            "lost with it: connect again (connection.connectUrl).",
+        )
+        key = keys.connection(tenant)
+        if await self._kv.compare_and_set(key, lost.to_bytes(), expected_version=None) is None:
+            record = await self._kv.get_versioned(key)  # another request reported it first
+            return Connection.from_bytes(record.value) if record else lost
+        await self._index(tenant)
+        if self._events is not None:
+            await self._events.connection_changed(tenant, ConnectionStatus.REAUTH_REQUIRED)
+        return lost
 
     async def update(
         self, tenant: TenantId, change: Callable[[Connection], Connection]
