@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 
@@ -69,3 +70,34 @@ async def test_a_dump_of_redis_holds_no_token_in_plain_text(
     for secret in (stored.tokens.access_token, stored.tokens.refresh_token):
         assert secret.encode() not in dumped
         assert secret[:24].encode() not in dumped
+
+
+async def test_a_write_sage_made_while_redis_stalled_is_answered_with_its_object(
+    sandbox: RunningSandbox, own_redis: RedisProcess, http: httpx.AsyncClient
+) -> None:
+    async with serve_ledgergraph(sandbox, redis_url=own_redis.url, prefix="lg:") as server:
+        await connect(http, server.url, server.token("acme"), user_id=SOLO_USER_ID)
+        variables = {
+            "key": "stalled-1",
+            "input": {"name": "Stalled Ltd", "kinds": ["CUSTOMER"], "reference": "STALL1"},
+        }
+        await http.post(f"{sandbox.url}/__sandbox/faults", json={"latency_ms": 1500})
+        mutation = asyncio.create_task(
+            server.graphql(
+                http,
+                "acme",
+                "mutation($key: String, $input: ContactInput!) { createContact("
+                "idempotencyKey: $key, input: $input) { id name } }",
+                variables,
+            )
+        )
+        await asyncio.sleep(0.7)  # claimed; the POST waits in Sage's latency
+        own_redis.pause()
+        try:
+            answer = await mutation
+        finally:
+            own_redis.resume()
+        await http.delete(f"{sandbox.url}/__sandbox/faults")
+
+    assert "errors" not in answer, answer
+    assert answer["data"]["createContact"]["name"] == "Stalled Ltd"

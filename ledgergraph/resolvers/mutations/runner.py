@@ -58,6 +58,9 @@ async def run_write(
     """``execute(sage_idempotency_id)`` performs the Sage call(s) and returns the written
     object's payload; ``build`` maps a payload to the unified object."""
     runtime = context.runtime
+    # What maps Sage's answer is made before writing: once Sage has written, the answer must
+    # not depend on the store still answering.
+    await context.loaders.reads.mapper(write.business_id)
     outcome = await runtime.idempotency.begin(
         context.tenant, key, write.operation, {"business": write.business_id, **write.payload}
     )
