@@ -14,11 +14,15 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 
 from aiohttp import web
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.subscriptions import (
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
 
 from ledgergraph.durability import check_state_store
-from ledgergraph.http import admin, connect, graphiql, health
-from ledgergraph.http.cors import cors_middleware
+from ledgergraph.http import admin, connect, examples, graphiql, health
+from ledgergraph.http.cors import AllowedOrigins, cors_headers, cors_middleware
 from ledgergraph.http.graphql import LedgerGraphView
 from ledgergraph.http.keys import DEV_TOKEN, RUNTIME, SETTINGS
 from ledgergraph.runtime import Runtime, SageEndpoints, open_runtime
@@ -77,7 +81,9 @@ async def create_app(
         raise
 
     register_secret(endpoints.client_secret)
-    app = web.Application(middlewares=[cors_middleware(settings.cors_origins)])
+    origins = AllowedOrigins.of(settings.cors_origins, loopback=settings.cors_allows_loopback)
+    app = web.Application(middlewares=[cors_middleware(origins)])
+    app.on_response_prepare.append(cors_headers(origins))
     app[SETTINGS] = settings
     app[RUNTIME] = runtime
     if sandbox is not None:
@@ -87,16 +93,18 @@ async def create_app(
     view = LedgerGraphView(
         schema=build_schema(schema_security(settings)),
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
-        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+        # Subscriptions over WebSocket, and over HTTP as multipart/mixed (subscriptionSpec=1.0).
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL)
         + ((GRAPHQL_WS_PROTOCOL,) if settings.legacy_graphql_ws else ()),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
-        allowed_origins=settings.cors_origins,
+        origins=origins,
     )
     app.router.add_route("*", "/graphql", view)
     connect.add_routes(app)
     health.add_routes(app)
     if settings.graphiql_enabled:
         graphiql.add_routes(app)
+        examples.add_routes(app)
     if settings.admin_api_key is not None:
         admin.add_routes(app, settings.admin_api_key.get_secret_value())
     app.cleanup_ctx.append(_keep_alive(runtime))

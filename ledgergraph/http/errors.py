@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -46,9 +47,47 @@ def http_error(error: LedgerGraphError) -> web.HTTPException:
     )
 
 
-def transport_error(status: int, reason: str) -> web.Response:
+def transport_error(
+    status: int, reason: str, content_type: str = "application/json"
+) -> web.Response:
     """One of Strawberry's HTTP refusals (bad body, batch, mutation over GET...) as JSON."""
     code = next((c for fragment, c in _TRANSPORT_CODES if fragment in reason), "BAD_REQUEST")
     return web.Response(
-        body=_body(reason, {"code": code}), status=status, content_type="application/json"
+        body=_body(reason, {"code": code}),
+        status=status,
+        content_type=content_type,
+        charset="utf-8",
     )
+
+
+class StreamingTransportRequired(LedgerGraphError):
+    """A subscription sent as a plain HTTP request: its results need a stream."""
+
+    code = "STREAMING_TRANSPORT_REQUIRED"
+
+
+SUBSCRIPTION_TRANSPORTS = ("graphql-transport-ws", "multipart/mixed;subscriptionSpec=1.0")
+
+
+def streaming_transport_required() -> web.HTTPException:
+    return http_error(
+        StreamingTransportRequired(
+            "Subscriptions stream their results: open a WebSocket to /graphql with the "
+            "graphql-transport-ws subprotocol, or send this request with the header "
+            "Accept: multipart/mixed;subscriptionSpec=1.0.",
+            transports=list(SUBSCRIPTION_TRANSPORTS),
+        )
+    )
+
+
+# Statuses of a request refused before it executed (GraphQL over HTTP with
+# application/graphql-response+json): the client's document or variables (400) unless the
+# server failed.
+_REQUEST_ERROR_STATUS = {
+    "INTERNAL_SERVER_ERROR": 500,
+    "SERVICE_UNAVAILABLE": 503,
+}
+
+
+def request_error_status(codes: Iterable[str]) -> int:
+    return max((_REQUEST_ERROR_STATUS.get(code, 400) for code in codes), default=400)

@@ -1,31 +1,121 @@
-"""``/graphql``: Strawberry's aiohttp view, with tenant authentication and orjson."""
+"""``/graphql``: Strawberry's aiohttp view, with tenant authentication and orjson.
+
+HTTP answers follow GraphQL over HTTP: ``application/graphql-response+json`` when the client
+accepts it (rather than ``application/json``), and then a request refused before it executed
+(a parse, validation or variable-coercion error) is a 400 without ``data``; ``application/json``
+answers keep status 200. Subscriptions stream over a WebSocket (graphql-transport-ws; graphql-ws
+when enabled) in text frames, or over HTTP as ``multipart/mixed;subscriptionSpec=1.0``; a
+subscription in a plain HTTP request is refused with ``STREAMING_TRANSPORT_REQUIRED``.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
-from aiohttp import web
-from strawberry.aiohttp.views import GraphQLView
-from strawberry.exceptions import ConnectionRejectionError
+from aiohttp import ClientConnectionResetError, web
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from strawberry.aiohttp.views import AiohttpWebSocketAdapter, GraphQLView
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.http.streaming import MultipartSubscriptionTransport
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import MULTIPART_SUBSCRIPTION_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from ledgergraph.auth import Principal
 from ledgergraph.errors import LedgerGraphError, Unauthenticated
 from ledgergraph.http import graphiql
-from ledgergraph.http.errors import http_error, transport_error
+from ledgergraph.http.cors import AllowedOrigins
+from ledgergraph.http.errors import (
+    http_error,
+    request_error_status,
+    streaming_transport_required,
+    transport_error,
+)
 from ledgergraph.http.keys import DEV_TOKEN, RUNTIME
 from ledgergraph.resolvers.context import Context
 from ledgergraph.runtime import Runtime
 from ledgergraph.types import TenantId
+
+# -- HTTP: the response media type ----------------------------------------------------------
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+
+
+def response_media_type(accept: str | None) -> str:
+    """``application/graphql-response+json`` when the client accepts it at least as much as
+    ``application/json``; otherwise (no Accept, ``*/*``, legacy clients) ``application/json``."""
+    quality = {GRAPHQL_RESPONSE_JSON: 0.0, JSON: 0.0}
+    for part in (accept or "").split(","):
+        media, *params = part.split(";")
+        media = media.strip().lower()
+        if media in quality:
+            quality[media] = max(quality[media], _q(params))
+    preferred = quality[GRAPHQL_RESPONSE_JSON]
+    return GRAPHQL_RESPONSE_JSON if preferred > 0 and preferred >= quality[JSON] else JSON
+
+
+def _q(params: list[str]) -> float:
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def _never_executed(response: GraphQLHTTPResponse) -> bool:
+    """A document or variables refused before execution: no data, and no error of a field
+    (a field's error always has a path)."""
+    errors = response.get("errors")
+    return (
+        response.get("data") is None
+        and bool(errors)
+        and all(isinstance(e, dict) and "path" not in e for e in errors or ())
+    )
+
+
+class _MultipartTransport(MultipartSubscriptionTransport):
+    """Multipart subscriptions (``Accept: multipart/mixed;subscriptionSpec=1.0``). A query or
+    mutation sent the same way gets its one result as the stream's one part, rather than a
+    refusal: whatever the method allows (mutations never over GET)."""
+
+    def allowed_operation_types(
+        self, allowed_operation_types: set[OperationType]
+    ) -> Iterable[OperationType]:
+        return allowed_operation_types
+
+
+# -- WebSocket: text frames -------------------------------------------------------------------
+
+
+class _TextFrames(AiohttpWebSocketAdapter):
+    """Sends every message as a text frame: both WebSocket protocols are text, and clients
+    (graphql-ws, gql, browsers) refuse or mis-read binary frames. Strawberry's adapter sends
+    ``encode_json``'s bytes (orjson) as binary."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_str(orjson.dumps(message).decode())
+        except (RuntimeError, ClientConnectionResetError) as exc:
+            raise WebSocketDisconnected from exc
+
 
 # -- WebSocket: one context per socket for the handshake, one per operation for the rest ------
 
@@ -117,6 +207,17 @@ ANONYMOUS = Principal(tenant=TenantId("anonymous"), claims={})
 class LedgerGraphView(GraphQLView[Context, None]):
     graphql_transport_ws_handler_class = _TransportWSHandler
     graphql_ws_handler_class = _LegacyWSHandler
+    websocket_adapter_class = _TextFrames
+    # No graphql-sse: EventSource cannot send the Authorization header every request needs.
+    stream_transport_classes_by_protocol = {MULTIPART_SUBSCRIPTION_PROTOCOL: _MultipartTransport}
+
+    def __init__(self, *, origins: AllowedOrigins, **options: Any) -> None:
+        super().__init__(**options)
+        self.origins = origins
+
+    def is_websocket_origin_allowed(self, request: web.Request, origin: str) -> bool:
+        # Same rule as CORS for HTTP (the configured list; loopback pages in development).
+        return self.origins.permits(origin)
 
     async def get_context(self, request: web.Request, response: web.StreamResponse) -> Context:
         runtime = request.app[RUNTIME]
@@ -156,7 +257,15 @@ class LedgerGraphView(GraphQLView[Context, None]):
         return await super().on_ws_connect(context)
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
-        response = await super().__call__(request)
+        media_type = response_media_type(request.headers.get("Accept"))
+        try:
+            response = await super().__call__(request)
+        except web.HTTPException as refused:
+            # Ours (authentication, rate limits, subscriptions without a stream): GraphQL's
+            # error shape already, in the media type the client asked for.
+            if refused.content_type == JSON:
+                refused.content_type = media_type
+            raise
         if (
             type(response) is web.Response
             and response.status >= 400
@@ -164,8 +273,65 @@ class LedgerGraphView(GraphQLView[Context, None]):
         ):
             # Strawberry's refusals (batches, mutations over GET, bad bodies) in GraphQL's
             # error shape with a stable code, like every other error.
-            return transport_error(response.status, response.text or "")
+            return transport_error(response.status, response.text or "", media_type)
         return response
+
+    async def get_sub_response(self, request: web.Request) -> web.Response:
+        # The negotiated media type travels with the response until create_response.
+        return web.Response(
+            content_type=response_media_type(request.headers.get("Accept")), charset="utf-8"
+        )
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: web.Response,
+    ) -> web.Response:
+        body: object = response_data
+        if (
+            sub_response.content_type == GRAPHQL_RESPONSE_JSON
+            and isinstance(response_data, dict)
+            and _never_executed(response_data)
+        ):
+            # GraphQL over HTTP: a request that never executed has no data, and a 4xx status.
+            body = {k: v for k, v in response_data.items() if k != "data"}
+            codes = [_code(e) for e in response_data.get("errors") or ()]
+            sub_response.set_status(request_error_status(codes))
+        # orjson's bytes as the body: no decoding and re-encoding on the way out.
+        sub_response.body = self.encode_json(body)
+        return sub_response
+
+    async def execute_single(
+        self,
+        request: web.Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: web.Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Strawberry's, except that a subscription is refused with a code saying where to send
+        it: executed as a plain request it would end in an internal error."""
+        method = request_adapter.method
+        allowed = OperationType.from_http(method) - {OperationType.SUBSCRIPTION}
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as exc:
+            if exc.operation_type is OperationType.SUBSCRIPTION:
+                raise streaming_transport_required() from exc
+            raise HTTPException(400, exc.as_http_error_reason(method)) from exc
+        except CannotGetOperationTypeError as exc:
+            raise HTTPException(400, exc.as_http_error_reason()) from exc
+        except MissingQueryError as exc:
+            raise HTTPException(400, "No GraphQL query found in the request") from exc
 
     def decode_json(self, data: str | bytes) -> object:
         parsed = super().decode_json(data)
@@ -181,3 +347,9 @@ class LedgerGraphView(GraphQLView[Context, None]):
     async def render_graphql_ide(self, request: web.Request) -> web.Response:
         html = graphiql.render(self.graphql_ide_html, dev_token=request.app.get(DEV_TOKEN))
         return web.Response(text=html, content_type="text/html")
+
+
+def _code(error: object) -> str:
+    extensions = error.get("extensions") if isinstance(error, dict) else None
+    code = extensions.get("code") if isinstance(extensions, dict) else None
+    return code if isinstance(code, str) else ""

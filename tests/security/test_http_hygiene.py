@@ -1,6 +1,7 @@
 """HTTP and WebSocket hygiene: no mutations over GET, CORS and WebSocket origins from an
-allow-list, only graphql-transport-ws unless the legacy protocol is switched on, a cap on
-subscriptions per socket, and a Strawberry with the 2026 WebSocket fixes."""
+allow-list (plus pages on this machine, in development only), only graphql-transport-ws unless
+the legacy protocol is switched on, a cap on subscriptions per socket, and a Strawberry with the
+2026 WebSocket fixes."""
 
 from __future__ import annotations
 
@@ -26,6 +27,16 @@ pytestmark = pytest.mark.redis
 
 APP = "https://app.example"
 EVIL = "https://evil.example"
+# Front-end dev servers (Vite, Next, webpack) on this machine.
+LOOPBACK = ("http://localhost:5173", "http://127.0.0.1:3000", "http://[::1]:8080")
+# Not this machine, whatever they look like.
+LOOKALIKES = (
+    "http://localhost.evil.example:5173",
+    "http://127.0.0.1.nip.io:3000",
+    "http://evil.example:5173",
+    "ws://localhost:5173",
+    "null",
+)
 
 
 @pytest.fixture
@@ -178,6 +189,84 @@ async def test_subscriptions_per_socket_are_capped(
             with pytest.raises(OperationFailed) as refused:
                 await third.next()
     assert "limit" in refused.value.errors[0]["message"]
+
+
+@pytest.fixture
+async def production_server(
+    sandbox: RunningSandbox, redis_url: str, key_prefix: str
+) -> AsyncIterator[LiveServer]:
+    async with serve_ledgergraph(
+        sandbox,
+        redis_url=redis_url,
+        prefix=key_prefix,
+        mode="production",
+        cors_origins=(APP,),
+        # The test session's throwaway Redis keeps nothing across restarts, and need not.
+        allow_volatile_store=True,
+    ) as running:
+        yield running
+
+
+@pytest.mark.parametrize("origin", LOOPBACK)
+async def test_in_development_a_dev_server_on_this_machine_may_call_graphql(
+    server: LiveServer, http: httpx.AsyncClient, origin: str
+) -> None:
+    preflight = await http.options(f"{server.url}/graphql", headers=_preflight(origin))
+    answer = await post(
+        http,
+        server,
+        "{ __typename }",
+        token=server.token("acme"),
+        headers={"Origin": origin},
+    )
+
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == origin
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    assert answer.status == 200
+    assert answer.headers["Access-Control-Allow-Origin"] == origin
+    async with GraphQLWebSocket.open(
+        server.url, token=server.token("acme"), headers={"Origin": origin}
+    ):
+        pass
+
+
+@pytest.mark.parametrize("origin", LOOKALIKES)
+async def test_in_development_only_this_machine_is_let_in(
+    server: LiveServer, http: httpx.AsyncClient, origin: str
+) -> None:
+    preflight = await http.options(f"{server.url}/graphql", headers=_preflight(origin))
+    assert preflight.status_code == 403
+    with pytest.raises(InvalidStatus) as refused:
+        async with GraphQLWebSocket.open(
+            server.url, token=server.token("acme"), headers={"Origin": origin}
+        ):
+            pass
+    assert refused.value.response.status_code == 403
+
+
+@pytest.mark.parametrize("origin", LOOPBACK)
+async def test_in_production_only_configured_origins_are_let_in(
+    production_server: LiveServer, http: httpx.AsyncClient, origin: str
+) -> None:
+    url = f"{production_server.url}/graphql"
+    token = production_server.token("acme")
+
+    refused = await http.options(url, headers=_preflight(origin))
+    allowed = await http.options(url, headers=_preflight(APP))
+    answer = await post(
+        http, production_server, "{ __typename }", token=token, headers={"Origin": origin}
+    )
+
+    assert refused.status_code == 403
+    assert "Access-Control-Allow-Origin" not in answer.headers
+    assert allowed.status_code == 204
+    with pytest.raises(InvalidStatus) as handshake:
+        async with GraphQLWebSocket.open(
+            production_server.url, token=token, headers={"Origin": origin}
+        ):
+            pass
+    assert handshake.value.response.status_code == 403
 
 
 def _version(text: str) -> tuple[int, ...]:

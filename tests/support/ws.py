@@ -5,7 +5,8 @@
         message = await events.next()          # {"data": {...}} or {"errors": [...]}
 
 A refused ``connection_init`` raises ``ConnectionRefused`` with the close code (and, for
-graphql-ws, the ``connection_error`` payload).
+graphql-ws, the ``connection_error`` payload). Like real clients (graphql-ws, gql, browsers), it
+accepts text frames only: a binary frame fails the test (``BinaryFrame``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,20 @@ class ConnectionRefused(Exception):
         self.payload = payload
 
 
+class BinaryFrame(AssertionError):
+    """The server sent a binary frame; both GraphQL WebSocket protocols are text-only."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(f"binary WebSocket frame received (messages must be text): {data[:80]!r}")
+
+
+def _message(raw: str | bytes) -> dict[str, Any]:
+    if isinstance(raw, bytes):
+        raise BinaryFrame(raw)
+    message: dict[str, Any] = json.loads(raw)
+    return message
+
+
 class OperationFailed(Exception):
     """The server answered the operation with an ``error`` message."""
 
@@ -63,7 +78,7 @@ class Operation:
         if item is _DONE:
             self.completed = True
             raise StopAsyncIteration
-        if isinstance(item, OperationFailed):
+        if isinstance(item, Exception):
             self.completed = True
             raise item
         result: dict[str, Any] = item
@@ -97,6 +112,7 @@ class GraphQLWebSocket:
         self._operations: dict[str, Operation] = {}
         self._reader: asyncio.Task[None] | None = None
         self.closed = asyncio.Event()
+        self.binary_frame: BinaryFrame | None = None
 
     @classmethod
     @asynccontextmanager
@@ -131,6 +147,8 @@ class GraphQLWebSocket:
                 socket._reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await socket._reader
+            if socket.binary_frame is not None:
+                raise socket.binary_frame
 
     async def subscribe(self, query: str, variables: Mapping[str, Any] | None = None) -> Operation:
         operation = Operation(str(next(self._ids)), self)
@@ -148,7 +166,7 @@ class GraphQLWebSocket:
         try:
             while True:
                 async with asyncio.timeout(5):
-                    message = json.loads(await self.connection.recv())
+                    message = _message(await self.connection.recv())
                 if message["type"] == "connection_ack":
                     return
                 if message["type"] == "connection_error":
@@ -169,7 +187,7 @@ class GraphQLWebSocket:
     async def _read(self) -> None:
         try:
             async for raw in self.connection:
-                message = json.loads(raw)
+                message = _message(raw)
                 kind = message.get("type")
                 if kind == "ping":
                     await self.send({"type": "pong"})
@@ -188,6 +206,12 @@ class GraphQLWebSocket:
                     operation.queue.put_nowait(_DONE)
         except ConnectionClosed:
             pass
+        except BinaryFrame as binary:
+            # Fails the operations waiting for a message, and the ``open`` block at its end.
+            self.binary_frame = binary
+            for operation in self._operations.values():
+                operation.queue.put_nowait(binary)
+            await self.connection.close(1003, "binary frame")
         finally:
             self.closed.set()
             for operation in self._operations.values():
