@@ -1,4 +1,5 @@
-"""The ``ledgergraph`` command: ``serve`` (default), ``sandbox``, ``schema``, ``token``."""
+"""The ``ledgergraph`` command: ``serve`` (default), ``sandbox``, ``schema``, ``token``,
+``connect-link``."""
 
 from __future__ import annotations
 
@@ -36,6 +37,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     token.add_argument("--tenant", required=True)
     token.add_argument("--ttl", type=float, default=3600.0, help="lifetime in seconds")
 
+    link = commands.add_parser(
+        "connect-link",
+        help="mint a one-time link that connects a tenant to Sage from a browser",
+        description="Prints a one-time, short-lived URL: whoever opens it connects the tenant "
+        "to Sage. Needs the store the server uses (LEDGERGRAPH_REDIS_URL).",
+    )
+    link.add_argument("--tenant", required=True)
+    link.add_argument("--return-url", help="where the browser goes afterwards (allow-listed)")
+    link.add_argument(
+        "--ttl", type=float, help="lifetime in seconds (default LEDGERGRAPH_CONNECT_LINK_TTL)"
+    )
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     install_log_redaction()
@@ -49,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if command == "token":
         return _token(args.tenant, args.ttl)
+    if command == "connect-link":
+        return asyncio.run(_connect_link(args.tenant, args.return_url, args.ttl))
     if command == "sandbox":
         return _sandbox(args.host, args.port, args.controls)
     return _serve(
@@ -78,6 +93,60 @@ def _token(tenant: str, ttl: float) -> int:
     # The server checks aud/iss when they are configured: the token must carry them.
     minter = TenantAuthenticator(secret, audience=settings.jwt_audience, issuer=settings.jwt_issuer)
     print(minter.mint(tenant, ttl=ttl))
+    return 0
+
+
+async def _connect_link(tenant: str, return_url: str | None, ttl: float | None) -> int:
+    from ledgergraph.auth import TENANT_ID
+    from ledgergraph.cache import StoreError
+    from ledgergraph.connectors.sage.links import ConnectLinks
+    from ledgergraph.errors import LedgerGraphError
+    from ledgergraph.runtime import SageEndpoints, open_runtime
+    from ledgergraph.types import TenantId
+
+    settings = Settings()
+    if not settings.redis_url:
+        print(
+            "LEDGERGRAPH_REDIS_URL is not set: without Redis the server keeps links in its own "
+            "memory, which this command cannot reach. Set LEDGERGRAPH_REDIS_URL (as the server "
+            "has it), or ask the running server: the createConnectLink mutation, or "
+            "POST /admin/tenants/<tenant>/connect-link with LEDGERGRAPH_ADMIN_API_KEY.",
+            file=sys.stderr,
+        )
+        return 2
+    if not TENANT_ID.match(tenant):
+        print(f"{tenant!r} is not a tenant id.", file=sys.stderr)
+        return 2
+    if settings.uses_sandbox:
+        # The embedded sandbox's address is the server's secret; minting calls nothing at Sage.
+        endpoints = SageEndpoints("sandbox", "sandbox", "", "", "", "")
+    else:
+        endpoints = SageEndpoints.from_settings(settings)
+    public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    try:
+        runtime = await open_runtime(
+            settings, endpoints, public_url=public_url, sandbox=settings.uses_sandbox
+        )
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    try:
+        link = await ConnectLinks.of(runtime).create(
+            TenantId(tenant), return_url=return_url, ttl=ttl
+        )
+    except LedgerGraphError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(
+            f"Could not store the link in Redis ({exc}); is LEDGERGRAPH_REDIS_URL right?",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        await runtime.aclose()
+    print(link.url)
+    print(f"expires {link.expires_at.isoformat()}", file=sys.stderr)
     return 0
 
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from ledgergraph.auth import TenantAuthenticator
 from ledgergraph.cli import main
 from ledgergraph.dev_secrets import dev_jwt_secret
+from ledgergraph.sandbox import SandboxConfig, serve_sandbox
+from ledgergraph.sandbox.books import SOLO_USER_ID
 from ledgergraph.schema import schema
+from tests.support.browser import connect_with_link
+from tests.support.server import serve_ledgergraph, server_env
 
 
 @pytest.fixture(autouse=True)
@@ -57,3 +66,72 @@ def test_the_development_secret_is_stable_and_owner_only(tmp_path: Path) -> None
     assert dev_jwt_secret() == first
     secret_file = tmp_path / "ledgergraph" / "dev-jwt-secret"
     assert secret_file.stat().st_mode & 0o077 == 0
+
+
+def test_connect_link_without_redis_says_how_to_get_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LEDGERGRAPH_REDIS_URL", raising=False)
+
+    assert main(["connect-link", "--tenant", "acme"]) == 2
+
+    err = capsys.readouterr().err
+    assert "LEDGERGRAPH_REDIS_URL" in err
+    assert "createConnectLink" in err
+    assert "/admin/tenants/<tenant>/connect-link" in err
+
+
+async def _cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ledgergraph.cli",
+        *args,
+        env=os.environ | env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+@pytest.mark.redis
+async def test_connect_link_mints_a_link_the_server_redeems(
+    redis_url: str, key_prefix: str
+) -> None:
+    async with (
+        serve_sandbox(SandboxConfig(controls=True, scale=0.2)) as sandbox,
+        serve_ledgergraph(sandbox, redis_url=redis_url, prefix=key_prefix) as server,
+        httpx.AsyncClient(timeout=30) as http,
+    ):
+        port = urlsplit(server.url).port
+        assert port is not None
+        env = server_env(sandbox, port=port, redis_url=redis_url, prefix=key_prefix)
+        code, out, err = await _cli(
+            env,
+            "connect-link",
+            "--tenant",
+            "acme",
+            "--return-url",
+            "http://localhost:3000/done",
+            "--ttl",
+            "90",
+        )
+        refused_code, _, refused = await _cli(
+            env, "connect-link", "--tenant", "acme", "--return-url", "https://evil.example/"
+        )
+
+        assert code == 0, err
+        url = out.strip()
+        assert url.startswith(f"{server.url}/connect/sage?link=")
+        assert "expires" in err
+        result = await connect_with_link(http, url, user_id=SOLO_USER_ID)
+        assert result.response.status_code == 302
+        assert result.response.headers["Location"].startswith(
+            "http://localhost:3000/done?connected=1&business="
+        )
+        body = await server.graphql(http, "acme", "{ connection { status } }")
+        assert body["data"]["connection"]["status"] == "CONNECTED"
+        assert refused_code == 2
+        assert "LEDGERGRAPH_CONNECT_RETURN_URLS" in refused

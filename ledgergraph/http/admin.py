@@ -3,6 +3,8 @@
     GET  /admin/tenants                        every tenant and its connection status
     GET  /admin/tenants/{tenant}               one tenant
     POST /admin/tenants/{tenant}/disconnect    forget (and revoke) the tenant's Sage tokens
+    POST /admin/tenants/{tenant}/connect-link  a one-time link that connects the tenant to Sage
+                                               (JSON body, optional: {"returnUrl", "ttlSeconds"})
 
 The key is read from ``Authorization: Bearer <key>`` or ``X-Admin-Key`` only: a key in the URL
 would end up in browser histories, proxy and access logs, so a request carrying one there is
@@ -14,15 +16,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from typing import Any, Final
 
 from aiohttp import web
 
 from ledgergraph.auth import TENANT_ID
 from ledgergraph.connectors.sage.connections import Connection
+from ledgergraph.connectors.sage.links import ConnectLinks
 from ledgergraph.errors import BadUserInput, LedgerGraphError, NotConnected, Unauthenticated
 from ledgergraph.http.errors import error_body
 from ledgergraph.http.keys import RUNTIME
+from ledgergraph.schema.global_id import encode
 from ledgergraph.types import BusinessRef, TenantId
 
 __all__ = ["AdminKey", "add_routes"]
@@ -95,7 +100,8 @@ def _business(ref: BusinessRef | None) -> dict[str, Any] | None:
     if ref is None:
         return None
     return {
-        "id": ref.id,
+        "id": encode("Business", ref.id, ref.id),
+        "remoteId": ref.id,
         "name": ref.name,
         "countryCode": ref.country_code,
         "currency": ref.currency,
@@ -150,8 +156,46 @@ async def disconnect_tenant(request: web.Request) -> web.Response:
     return web.json_response(_describe(connection), headers=_NO_STORE)
 
 
+async def create_connect_link(request: web.Request) -> web.Response:
+    if (refused := _refusal(request)) is not None:
+        return refused
+    tenant = _tenant(request)
+    if isinstance(tenant, web.Response):
+        return tenant
+    body = await _link_request(request)
+    if isinstance(body, web.Response):
+        return body
+    return_url, ttl = body
+    try:
+        link = await ConnectLinks.of(request.app[RUNTIME]).create(
+            tenant, return_url=return_url, ttl=ttl
+        )
+    except BadUserInput as exc:
+        return _error(exc, 400)
+    return web.json_response(
+        {"url": link.url, "expiresAt": link.expires_at.isoformat()}, status=201, headers=_NO_STORE
+    )
+
+
+async def _link_request(request: web.Request) -> tuple[str | None, float | None] | web.Response:
+    raw = await request.read()
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        return _error(BadUserInput('The body must be JSON: {"returnUrl", "ttlSeconds"}.'), 400)
+    if not isinstance(body, dict):
+        return _error(BadUserInput("The body must be a JSON object."), 400)
+    return_url, ttl = body.get("returnUrl"), body.get("ttlSeconds")
+    if return_url is not None and not isinstance(return_url, str):
+        return _error(BadUserInput("returnUrl must be a string.", field="returnUrl"), 400)
+    if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int | float)):
+        return _error(BadUserInput("ttlSeconds must be a number.", field="ttlSeconds"), 400)
+    return return_url, None if ttl is None else float(ttl)
+
+
 def add_routes(app: web.Application, key: str) -> None:
     app[ADMIN_KEY] = AdminKey(key)
     app.router.add_get("/admin/tenants", list_tenants)
     app.router.add_get("/admin/tenants/{tenant}", show_tenant)
     app.router.add_post("/admin/tenants/{tenant}/disconnect", disconnect_tenant)
+    app.router.add_post("/admin/tenants/{tenant}/connect-link", create_connect_link)

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from ledgergraph import model
+from ledgergraph.errors import BadUserInput
 from ledgergraph.schema.global_id import GlobalId
 
 # Unified status → Sage artefact status id.
@@ -20,13 +21,27 @@ SAGE_STATUS = {
 }
 
 
-def business_id_from(value: str | None) -> str | None:
-    """A ``business`` argument: a Business global ID or Sage's raw business id."""
-    if value is None:
-        return None
+def business_id(value: str, *, field: str = "business") -> str:
+    """Sage's id of the business a Business global ID names. Sage's raw id (32 lowercase hex
+    digits, what ``remoteId`` shows) is accepted too: it names the same business."""
     if len(value) == 32 and all(c in "0123456789abcdef" for c in value):
         return value
-    return GlobalId.decode(value, expect="Business").remote_id
+    try:
+        gid = GlobalId.decode(value, expect="Business")
+    except BadUserInput as exc:
+        raise BadUserInput(
+            f"{field} must be a Business ID (Business.id, e.g. from businesses {{ id }}); "
+            f"{exc.message}",
+            field=field,
+        ) from exc
+    if gid.business_id != gid.remote_id:
+        raise BadUserInput(f"{value!r} is not a Business ID.", field=field)
+    return gid.remote_id
+
+
+def business_id_from(value: str | None, *, field: str = "business") -> str | None:
+    """An optional ``business`` argument (None: the selected business)."""
+    return None if value is None else business_id(value, field=field)
 
 
 def document_filters(

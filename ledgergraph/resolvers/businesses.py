@@ -20,5 +20,5 @@ async def resolve_businesses(info: Info) -> Any:
 
 async def resolve_business(info: Info, id: strawberry.ID | None = None) -> Any:
     context = info.context
-    wanted = business_id_from(id)
+    wanted = business_id_from(id, field="id")
     return await context.runtime.sage.business_for(context.tenant, wanted)

@@ -1,47 +1,68 @@
-"""Resolvers of the tenant's Sage connection: read it, choose a business, disconnect."""
+"""Resolvers of the tenant's Sage connection: read it, choose a business, disconnect, and mint
+connect links."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import strawberry
 
 from ledgergraph.connectors.sage.connections import Connection
-from ledgergraph.resolvers.context import Context, Info
-from ledgergraph.schema.connection import ConnectedBusiness, ConnectionStatusEnum, ConnectionType
+from ledgergraph.connectors.sage.links import ConnectLinks
+from ledgergraph.resolvers.arguments import business_id
+from ledgergraph.resolvers.context import Info
+from ledgergraph.schema.connection import ConnectionStatusEnum, ConnectLinkType, SageConnection
 from ledgergraph.types import ConnectionStatus
 
 
-def to_graphql(context: Context, connection: Connection | None) -> ConnectionType:
-    url = f"{context.runtime.public_url.rstrip('/')}/connect/sage"
+def to_graphql(connection: Connection | None) -> SageConnection:
     if connection is None:
-        return ConnectionType(
+        return SageConnection(
             status=ConnectionStatusEnum.NOT_CONNECTED,
-            business=None,
-            available_businesses=[],
             message="Not connected to Sage yet: open connectUrl in a browser to connect.",
-            connect_url=url,
+            record=None,
         )
     message = connection.reason
     if connection.status is ConnectionStatus.CONNECTED:
         message = None
-    return ConnectionType(
-        status=ConnectionStatusEnum(connection.status.value),
-        business=ConnectedBusiness.from_ref(connection.business) if connection.business else None,
-        available_businesses=[ConnectedBusiness.from_ref(b) for b in connection.available],
-        message=message,
-        connect_url=url,
+    return SageConnection(
+        status=ConnectionStatusEnum(connection.status.value), message=message, record=connection
     )
 
 
-async def resolve_connection(info: Info) -> ConnectionType:
+async def resolve_connection(info: Info) -> SageConnection:
     context = info.context
-    return to_graphql(context, await context.runtime.connections.get(context.tenant))
+    return to_graphql(await context.runtime.connections.get(context.tenant))
 
 
-async def resolve_select_business(info: Info, id: strawberry.ID) -> ConnectionType:
+async def resolve_select_business(
+    info: Info,
+    id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="The business's global ID (Business.id)."),
+    ],
+) -> SageConnection:
     context = info.context
-    return to_graphql(context, await context.runtime.connect.select(context.tenant, str(id)))
+    business = business_id(str(id), field="id")
+    return to_graphql(await context.runtime.connect.select(context.tenant, business))
 
 
-async def resolve_disconnect(info: Info) -> ConnectionType:
+async def resolve_disconnect(info: Info) -> SageConnection:
     context = info.context
-    return to_graphql(context, await context.runtime.connect.disconnect(context.tenant))
+    return to_graphql(await context.runtime.connect.disconnect(context.tenant))
+
+
+async def resolve_create_connect_link(
+    info: Info,
+    return_url: Annotated[
+        str | None,
+        strawberry.argument(
+            description="Where the browser goes afterwards, with connected=1&business=<id> or "
+            "connected=0&error=... appended; must be allowed by "
+            "LEDGERGRAPH_CONNECT_RETURN_URLS (default: LEDGERGRAPH_CONNECT_RETURN_URL)."
+        ),
+    ] = None,
+) -> ConnectLinkType:
+    context = info.context
+    link = await ConnectLinks.of(context.runtime).create(context.tenant, return_url=return_url)
+    return ConnectLinkType(url=link.url, expires_at=link.expires_at)

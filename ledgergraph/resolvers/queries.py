@@ -181,7 +181,12 @@ resolve_payment = _by_id("Payment")
 
 
 async def resolve_node(info: Info, id: strawberry.ID) -> Any:
-    return await load_node(info.context, GlobalId.decode(str(id)))
+    gid = GlobalId.decode(str(id))
+    try:
+        return await load_node(info.context, gid)
+    except NotFound:
+        # Relay: node(id:) is null for an object that does not exist (or is not this tenant's).
+        return None
 
 
 async def load_node(context: Context, gid: GlobalId) -> Any:

@@ -22,6 +22,7 @@ import strawberry
 from ledgergraph.cache import CursorExpired, InvalidCursor
 from ledgergraph.errors import BadUserInput, CursorExpiredError, NotFound
 from ledgergraph.events import EventKind, EventSource, ObjectType, StoredEvent, SyncEvent
+from ledgergraph.resolvers.arguments import business_id_from
 from ledgergraph.resolvers.context import Context, Info
 from ledgergraph.resolvers.queries import load_node
 from ledgergraph.schema.global_id import GlobalId
@@ -107,7 +108,7 @@ async def resolve_sync_events(
     context = info.context
     runtime = context.runtime
     tenant = context.tenant
-    ref = await runtime.sage.business_for(tenant, str(business) if business else None)
+    ref = await runtime.sage.business_for(tenant, business_id_from(business))
     if since is not None:
         try:
             await runtime.events.read(tenant, after=since, count=1)

@@ -37,7 +37,10 @@ async def _details(root: BusinessRef, info: Info) -> model.Business:
 class Business(Node):
     name: str
 
-    @strawberry.field(description="Opaque global ID.")
+    @strawberry.field(
+        description="Opaque global ID: what business arguments, selectBusiness(id:) and "
+        "node(id:) take."
+    )
     def id(self) -> strawberry.ID:
         ref: BusinessRef = self  # type: ignore[assignment]
         return strawberry.ID(encode("Business", ref.id, ref.id))

@@ -1,10 +1,15 @@
-"""The root ``Mutation`` type. Every write takes an idempotency key and happens exactly once."""
+"""The root ``Mutation`` type. Every write to Sage takes an idempotency key and happens exactly
+once."""
 
 from __future__ import annotations
 
 import strawberry
 
-from ledgergraph.resolvers.connection import resolve_disconnect, resolve_select_business
+from ledgergraph.resolvers.connection import (
+    resolve_create_connect_link,
+    resolve_disconnect,
+    resolve_select_business,
+)
 from ledgergraph.resolvers.mutations.create_bill import create_bill
 from ledgergraph.resolvers.mutations.create_contact import create_contact
 from ledgergraph.resolvers.mutations.create_credit_note import create_credit_note
@@ -12,7 +17,7 @@ from ledgergraph.resolvers.mutations.create_invoice import create_invoice
 from ledgergraph.resolvers.mutations.create_payment import create_payment
 from ledgergraph.resolvers.mutations.update_contact import update_contact
 from ledgergraph.resolvers.mutations.void_invoice import void_invoice
-from ledgergraph.schema.connection import ConnectionType
+from ledgergraph.schema.connection import ConnectLinkType, SageConnection
 from ledgergraph.schema.contact import Contact
 from ledgergraph.schema.documents import Bill, CreditNote, Invoice
 from ledgergraph.schema.payment import Payment
@@ -20,11 +25,16 @@ from ledgergraph.schema.payment import Payment
 
 @strawberry.type
 class Mutation:
-    select_business: ConnectionType = strawberry.mutation(
+    create_connect_link: ConnectLinkType = strawberry.mutation(
+        resolver=resolve_create_connect_link,
+        description="A one-time, short-lived link that connects this tenant to Sage from a "
+        "browser (writes nothing to Sage, so it takes no idempotency key).",
+    )
+    select_business: SageConnection = strawberry.mutation(
         resolver=resolve_select_business,
         description="Choose which of the Sage user's businesses the connection uses.",
     )
-    disconnect: ConnectionType = strawberry.mutation(
+    disconnect: SageConnection = strawberry.mutation(
         resolver=resolve_disconnect,
         description="Revoke the Sage tokens and forget the connection.",
     )

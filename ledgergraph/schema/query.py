@@ -9,7 +9,7 @@ from ledgergraph.resolvers.businesses import resolve_business, resolve_businesse
 from ledgergraph.resolvers.connection import resolve_connection
 from ledgergraph.schema.accounting import BankAccount, Item, LedgerAccount, TaxRate
 from ledgergraph.schema.business import Business
-from ledgergraph.schema.connection import ConnectionType
+from ledgergraph.schema.connection import SageConnection
 from ledgergraph.schema.contact import Contact
 from ledgergraph.schema.documents import Bill, CreditNote, Invoice
 from ledgergraph.schema.node import Node
@@ -19,7 +19,7 @@ from ledgergraph.schema.payment import Payment
 
 @strawberry.type
 class Query:
-    connection: ConnectionType = strawberry.field(
+    connection: SageConnection = strawberry.field(
         resolver=resolve_connection,
         description="The tenant's Sage connection, and what to do when it is not CONNECTED.",
     )
@@ -60,6 +60,8 @@ class Query:
         resolver=q.resolve_items, description="Products, stock items and services."
     )
     bank_accounts: Connection[BankAccount] = strawberry.field(resolver=q.resolve_bank_accounts)
-    node: Node = strawberry.field(
-        resolver=q.resolve_node, description="Any object by its global ID."
+    node: Node | None = strawberry.field(
+        resolver=q.resolve_node,
+        description="Any object by its global ID; null when it does not exist (any more) or "
+        "is not visible to this tenant.",
     )

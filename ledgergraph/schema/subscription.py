@@ -10,6 +10,7 @@ import strawberry
 from ledgergraph.events import EventKind, EventSource, ObjectType
 from ledgergraph.resolvers.subscriptions import DeliveredEvent, resolve_object, resolve_sync_events
 from ledgergraph.schema.connection import ConnectionStatusEnum
+from ledgergraph.schema.global_id import encode
 from ledgergraph.schema.node import Node
 
 strawberry.enum(
@@ -42,9 +43,15 @@ class SyncEventType:
     occurred_at: dt.datetime = strawberry.field(
         description="When the change happened (Sage's updated_at/deleted_at, to the second)."
     )
-    business_id: strawberry.ID | None = strawberry.field(
-        description="The business the object belongs to; null for CONNECTION events."
+
+    @strawberry.field(
+        description="The global ID (Business.id) of the business the object belongs to; null "
+        "for CONNECTION events."
     )
+    def business_id(self) -> strawberry.ID | None:
+        value = cast(DeliveredEvent, self).business_id
+        return None if value is None else strawberry.ID(encode("Business", value, value))
+
     remote_id: str | None = strawberry.field(description="Sage's own id of the object.")
 
     @strawberry.field(description="The object's global ID (for node(id:)); null for CONNECTION.")

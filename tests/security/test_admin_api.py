@@ -3,7 +3,9 @@ when no key is configured."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -11,8 +13,10 @@ from pydantic import ValidationError
 
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
+from ledgergraph.schema.global_id import encode
 from ledgergraph.settings import Settings
 from tests.security.helpers import Tenant, connect_tenant
+from tests.support.browser import connect_with_link, open_link
 from tests.support.server import LiveServer, serve_ledgergraph
 
 pytestmark = pytest.mark.redis
@@ -22,6 +26,7 @@ ROUTES = [
     ("GET", "/admin/tenants"),
     ("GET", "/admin/tenants/acme"),
     ("POST", "/admin/tenants/acme/disconnect"),
+    ("POST", "/admin/tenants/acme/connect-link"),
 ]
 
 
@@ -104,7 +109,8 @@ async def test_operators_list_tenants_and_their_connection_status(
     assert [t["tenant"] for t in listed["tenants"]] == ["acme"]
     assert listed["tenants"][0] == one
     assert one["status"] == "CONNECTED"
-    assert one["business"]["id"] == acme.business_id
+    assert one["business"]["id"] == encode("Business", acme.business_id, acme.business_id)
+    assert one["business"]["remoteId"] == acme.business_id
     assert "token" not in str(one).lower()
 
 
@@ -120,6 +126,68 @@ async def test_an_operator_disconnects_a_tenant(
     assert response.json()["status"] == "NOT_CONNECTED"
     body = await admin_server.graphql(http, acme.name, "{ contacts { totalCount } }")
     assert body["errors"][0]["extensions"]["code"] == "NOT_CONNECTED"
+
+
+async def test_an_operator_mints_a_connect_link_that_connects_the_tenant(
+    admin_server: LiveServer, http: httpx.AsyncClient
+) -> None:
+    before = dt.datetime.now(dt.UTC)
+    response = await http.post(
+        f"{admin_server.url}/admin/tenants/acme/connect-link",
+        json={"returnUrl": "http://localhost:5173/connected", "ttlSeconds": 120},
+        headers={"X-Admin-Key": ADMIN_KEY},
+    )
+    link = response.json()
+
+    result = await connect_with_link(http, link["url"], user_id=SOLO_USER_ID)
+
+    assert response.status_code == 201
+    assert response.headers["Cache-Control"] == "no-store"
+    expires = dt.datetime.fromisoformat(link["expiresAt"])
+    assert before + dt.timedelta(seconds=110) < expires <= before + dt.timedelta(seconds=121)
+    assert result.response.status_code == 302
+    assert result.response.headers["Location"].startswith(
+        "http://localhost:5173/connected?connected=1&business="
+    )
+    body = await admin_server.graphql(http, "acme", "{ connection { status } }")
+    assert body["data"]["connection"]["status"] == "CONNECTED"
+
+
+async def test_an_admin_link_without_a_body_works_once(
+    admin_server: LiveServer, http: httpx.AsyncClient
+) -> None:
+    response = await http.post(
+        f"{admin_server.url}/admin/tenants/acme/connect-link", headers={"X-Admin-Key": ADMIN_KEY}
+    )
+    url = response.json()["url"]
+
+    assert response.status_code == 201
+    assert (await open_link(http, url)).status_code == 302
+    assert (await open_link(http, url)).status_code == 400
+
+
+BAD_LINK_REQUESTS: dict[str, dict[str, Any]] = {
+    "return-url-not-allowed": {"json": {"returnUrl": "https://evil.example/"}},
+    "return-url-not-a-string": {"json": {"returnUrl": 42}},
+    "ttl-zero": {"json": {"ttlSeconds": 0}},
+    "ttl-over-a-week": {"json": {"ttlSeconds": 8 * 24 * 3600}},
+    "ttl-not-a-number": {"json": {"ttlSeconds": "soon"}},
+    "not-json": {"content": b"returnUrl=x"},
+    "not-an-object": {"json": ["https://app.example/"]},
+}
+
+
+@pytest.mark.parametrize("request_args", BAD_LINK_REQUESTS.values(), ids=BAD_LINK_REQUESTS)
+async def test_a_bad_connect_link_request_is_bad_user_input(
+    admin_server: LiveServer, http: httpx.AsyncClient, request_args: dict[str, Any]
+) -> None:
+    response = await http.post(
+        f"{admin_server.url}/admin/tenants/acme/connect-link",
+        headers={"X-Admin-Key": ADMIN_KEY},
+        **request_args,
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 @pytest.mark.parametrize(

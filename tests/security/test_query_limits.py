@@ -165,7 +165,7 @@ ORDINARY = {
     "fragments": (
         "{ ...C connection { status ...S } } fragment C on Query { contacts(first: 5) "
         "{ nodes { ...N } } } fragment N on Contact { id name } "
-        "fragment S on Connection { business { id } }",
+        "fragment S on SageConnection { business { id } }",
         {},
     ),
     "some-aliases": (

@@ -65,9 +65,42 @@ async def connect(
     choose: str | None = None,
 ) -> BrowserResult:
     """The whole flow; with several businesses, picks ``choose`` (or the first) in the chooser."""
-    callback_url = await consent(
-        http, await start_connect(http, server_url, tenant_token), user_id=user_id
+    authorize_url = await start_connect(http, server_url, tenant_token)
+    return await _consent_and_choose(
+        http, server_url, authorize_url, user_id=user_id, choose=choose
     )
+
+
+async def open_link(http: httpx.AsyncClient, link_url: str) -> httpx.Response:
+    """Open a connect link as a browser does: no Authorization header, redirects not followed."""
+    return await http.get(link_url, headers={"Accept": "text/html"})
+
+
+async def connect_with_link(
+    http: httpx.AsyncClient, link_url: str, *, user_id: str, choose: str | None = None
+) -> BrowserResult:
+    """The whole flow started from a connect link instead of the tenant's token."""
+    response = await open_link(http, link_url)
+    assert response.status_code == 302, response.text
+    parts = urlsplit(link_url)
+    return await _consent_and_choose(
+        http,
+        f"{parts.scheme}://{parts.netloc}",
+        response.headers["Location"],
+        user_id=user_id,
+        choose=choose,
+    )
+
+
+async def _consent_and_choose(
+    http: httpx.AsyncClient,
+    server_url: str,
+    authorize_url: str,
+    *,
+    user_id: str,
+    choose: str | None,
+) -> BrowserResult:
+    callback_url = await consent(http, authorize_url, user_id=user_id)
     result = BrowserResult(await http.get(callback_url, headers={"Accept": "text/html"}))
     chooser = result.chooser
     if chooser is None:

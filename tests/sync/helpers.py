@@ -67,10 +67,10 @@ async def connect_tenant(
 ) -> Tenant:
     token = server.token(name)
     await connect(http, server.url, token, user_id=user_id, choose=choose)
-    body = await server.graphql(http, name, "{ connection { status business { id } } }")
+    body = await server.graphql(http, name, "{ connection { status business { remoteId } } }")
     connection = body["data"]["connection"]
     assert connection["status"] == "CONNECTED", body
-    return Tenant(name, token, connection["business"]["id"])
+    return Tenant(name, token, connection["business"]["remoteId"])
 
 
 # -- the books, edited out-of-band (a person in Sage's web app) --------------------------------

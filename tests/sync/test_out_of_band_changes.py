@@ -62,7 +62,9 @@ async def test_an_out_of_band_change_arrives_within_one_poll_interval_plus_a_sec
         assert event["objectType"] == "CONTACT"
         assert event["source"] == "SAGE"
         assert event["remoteId"] == created["id"]
-        assert event["businessId"] == acme.business_id
+        assert GlobalId.decode(event["businessId"]) == GlobalId(
+            "Business", acme.business_id, acme.business_id
+        )
         assert GlobalId.decode(event["objectId"]) == GlobalId(
             "Contact", acme.business_id, created["id"]
         )

@@ -59,12 +59,12 @@ async def test_the_legacy_graphql_ws_protocol_delivers_events(
 async def test_queries_over_the_socket_run_with_a_context_of_their_own(
     server: LiveServer, acme: Tenant
 ) -> None:
-    query = "{ connection { status business { id } } }"
+    query = "{ connection { status business { remoteId } } }"
     async with GraphQLWebSocket.open(server.url, token=acme.token) as socket:
         first, second = await socket.subscribe(query), await socket.subscribe(query)
         for operation in (first, second):
             data = await operation.data()
             assert data["connection"] == {
                 "status": "CONNECTED",
-                "business": {"id": acme.business_id},
+                "business": {"remoteId": acme.business_id},
             }
