@@ -20,6 +20,7 @@ from strawberry.subscriptions import (
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
 
+from ledgergraph.auth import MAX_TOKEN_LENGTH
 from ledgergraph.durability import check_state_store
 from ledgergraph.http import admin, connect, examples, graphiql, health
 from ledgergraph.http.cors import AllowedOrigins, cors_headers, cors_middleware
@@ -33,6 +34,7 @@ from ledgergraph.security.wiring import schema_security
 from ledgergraph.settings import Settings
 
 log = logging.getLogger(__name__)
+MAX_HEADER_BYTES = 2 * MAX_TOKEN_LENGTH + 1024
 SANDBOX: web.AppKey[RunningSandbox] = web.AppKey("ledgergraph.sandbox", RunningSandbox)
 
 
@@ -82,7 +84,13 @@ async def create_app(
 
     register_secret(endpoints.client_secret)
     origins = AllowedOrigins.of(settings.cors_origins, loopback=settings.cors_allows_loopback)
-    app = web.Application(middlewares=[cors_middleware(origins)])
+    app = web.Application(
+        middlewares=[cors_middleware(origins)],
+        client_max_size=settings.max_body_bytes,
+        # Room for the longest tenant token the authenticator reads (aiohttp's default of
+        # 8190 bytes would refuse it first, as plain text): it answers in GraphQL's shape.
+        handler_args={"max_field_size": MAX_HEADER_BYTES},
+    )
     app.on_response_prepare.append(cors_headers(origins))
     app[SETTINGS] = settings
     app[RUNTIME] = runtime

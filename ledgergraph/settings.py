@@ -188,6 +188,11 @@ class Settings(BaseSettings):
     graphiql: bool | None = Field(
         default=None, description="GraphiQL on GET /graphql; unset: on in development only."
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="Largest request body accepted (413 PAYLOAD_TOO_LARGE beyond).",
+    )
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
         description="Browser origins allowed to call /graphql (comma-separated; '*' for any). "

@@ -48,10 +48,12 @@ def http_error(error: LedgerGraphError) -> web.HTTPException:
 
 
 def transport_error(
-    status: int, reason: str, content_type: str = "application/json"
+    status: int, reason: str, content_type: str = "application/json", *, code: str | None = None
 ) -> web.Response:
     """One of Strawberry's HTTP refusals (bad body, batch, mutation over GET...) as JSON."""
-    code = next((c for fragment, c in _TRANSPORT_CODES if fragment in reason), "BAD_REQUEST")
+    code = code or next(
+        (c for fragment, c in _TRANSPORT_CODES if fragment in reason), "BAD_REQUEST"
+    )
     return web.Response(
         body=_body(reason, {"code": code}),
         status=status,

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 from aiohttp import ClientConnectionResetError, web
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
 from strawberry.aiohttp.views import AiohttpWebSocketAdapter, GraphQLView
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
@@ -45,9 +46,10 @@ from ledgergraph.http.errors import (
     streaming_transport_required,
     transport_error,
 )
-from ledgergraph.http.keys import DEV_TOKEN, RUNTIME
+from ledgergraph.http.keys import DEV_TOKEN, RUNTIME, SETTINGS
 from ledgergraph.resolvers.context import Context
 from ledgergraph.runtime import Runtime
+from ledgergraph.security.text import control_character_message, find_control_character
 from ledgergraph.types import TenantId
 
 # -- HTTP: the response media type ----------------------------------------------------------
@@ -260,6 +262,14 @@ class LedgerGraphView(GraphQLView[Context, None]):
         media_type = response_media_type(request.headers.get("Accept"))
         try:
             response = await super().__call__(request)
+        except web.HTTPRequestEntityTooLarge:
+            return transport_error(
+                413,
+                f"The request body is larger than this server accepts "
+                f"({request.app[SETTINGS].max_body_bytes} bytes); send less.",
+                media_type,
+                code="PAYLOAD_TOO_LARGE",
+            )
         except web.HTTPException as refused:
             # Ours (authentication, rate limits, subscriptions without a stream): GraphQL's
             # error shape already, in the media type the client asked for.
@@ -312,6 +322,19 @@ class LedgerGraphView(GraphQLView[Context, None]):
     ) -> ExecutionResult:
         """Strawberry's, except that a subscription is refused with a code saying where to send
         it: executed as a plain request it would end in an internal error."""
+        found = find_control_character(request_data.variables or {})
+        if found is not None:
+            # Refused like a value that does not fit its type: before anything runs.
+            path, code_point = found
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        f"Variable ${control_character_message(path, code_point)}",
+                        extensions={"code": "BAD_USER_INPUT", "retryable": False, "field": path},
+                    )
+                ],
+            )
         method = request_adapter.method
         allowed = OperationType.from_http(method) - {OperationType.SUBSCRIPTION}
         try:
@@ -334,7 +357,10 @@ class LedgerGraphView(GraphQLView[Context, None]):
             raise HTTPException(400, "No GraphQL query found in the request") from exc
 
     def decode_json(self, data: str | bytes) -> object:
-        parsed = super().decode_json(data)
+        # orjson refuses what the stdlib would turn into a 500 (invalid UTF-8, an unpaired
+        # surrogate, nesting past 1,024 levels: a RecursionError later) with a
+        # JSONDecodeError, which Strawberry answers with 400.
+        parsed = orjson.loads(data)
         # Bodies and messages are objects (or a batch): a bare string, number or null would
         # otherwise end in an unhandled error and a 500. Strawberry answers this one with 400.
         if not isinstance(parsed, dict | list):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
@@ -11,6 +12,7 @@ from ledgergraph.schema.accounting import BankAccount, Item, LedgerAccount, TaxR
 from ledgergraph.schema.base import LedgerGraphSchema
 from ledgergraph.schema.business import Business
 from ledgergraph.schema.contact import Contact
+from ledgergraph.schema.decimal_scalar import DECIMAL
 from ledgergraph.schema.documents import Bill, CreditNote, Invoice
 from ledgergraph.schema.extensions.error_codes import ErrorCodes
 from ledgergraph.schema.extensions.idempotent_replay import IdempotentReplay
@@ -55,6 +57,7 @@ def build_schema(security: SchemaSecurity = SchemaSecurity()) -> strawberry.Sche
             TaxRate,
         ],
         config=StrawberryConfig(auto_camel_case=True),
+        scalar_overrides={Decimal: DECIMAL},
     )
 
 

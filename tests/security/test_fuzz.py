@@ -160,3 +160,126 @@ def test_generated_queries_never_cause_a_500_or_an_internal_error(
 ) -> None:
     query = data.draw(strategy)
     _check(client.post("/graphql", json={"query": query}), query)
+
+
+# -- variables and bodies: what a client puts around a valid document ------------------------
+
+MUTATIONS = {
+    "createContact": "mutation($key: String, $input: ContactInput!) { "
+    "createContact(idempotencyKey: $key, input: $input) { id name } }",
+    "createInvoice": "mutation($key: String, $input: DocumentInput!) { "
+    "createInvoice(idempotencyKey: $key, input: $input) { id totalAmount { amount } } }",
+}
+FIELDS = [
+    "name",
+    "kinds",
+    "reference",
+    "email",
+    "currency",
+    "creditLimit",
+    "creditDays",
+    "mainAddress",
+    "contactId",
+    "date",
+    "dueDate",
+    "lines",
+    "description",
+    "quantity",
+    "unitPrice",
+    "taxKind",
+    "accountRole",
+    "taxRateId",
+    "ledgerAccountId",
+    "discountAmount",
+]
+JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(),
+    st.sampled_from(["NaN", "Infinity", "-1e999999", "2026-02-30", "99999-01-01", "CUSTOMER"]),
+    st.decimals().map(str),
+)
+# Fields whose type parses a string (decimals, dates, text), and values that test the parsing.
+TYPED_FIELDS = [
+    "quantity",
+    "unitPrice",
+    "discountAmount",
+    "creditLimit",
+    "date",
+    "dueDate",
+    "name",
+    "description",
+]
+ODD_VALUES = st.one_of(
+    st.decimals().map(str),
+    st.sampled_from(["NaN", "-Infinity", "1e999999", "1." + "1" * 30, "2026-02-30", "0000-01-01"]),
+    st.text(),
+    st.integers().map(str),
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(FIELDS), st.text(max_size=8)), inner, max_size=6),
+    ),
+    max_leaves=20,
+)
+
+
+def _valid_input(mutation: str, contact_id: str) -> dict[str, Any]:
+    if mutation == "createContact":
+        return {"name": "Fuzz Ltd", "kinds": ["CUSTOMER"]}
+    line = {
+        "description": "Fuzzing",
+        "quantity": "1",
+        "unitPrice": "10.00",
+        "taxKind": "STANDARD",
+        "accountRole": "SALES",
+    }
+    return {"contactId": contact_id, "date": "2026-11-20", "lines": [line]}
+
+
+@st.composite
+def mutation_variables(draw: st.DrawFn, ids: list[str]) -> tuple[str, dict[str, Any]]:
+    """A valid input with one to three fields (or line fields) replaced by anything: deep
+    enough that coercion passes and the resolvers see odd but well-typed values."""
+    mutation = draw(st.sampled_from(sorted(MUTATIONS)))
+    data = _valid_input(mutation, draw(st.sampled_from(ids)))
+    for _ in range(draw(st.integers(1, 3))):
+        lines = data.get("lines")
+        line = lines[0] if isinstance(lines, list) and lines else None
+        target = line if isinstance(line, dict) and draw(st.booleans()) else data
+        field = draw(st.one_of(st.sampled_from(TYPED_FIELDS), st.sampled_from(FIELDS)))
+        target[field] = draw(st.one_of(ODD_VALUES, JSON_VALUES))
+    key = draw(st.one_of(st.text(min_size=1, max_size=20), JSON_VALUES))
+    return mutation, {"input": data, "key": key}
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_generated_variables_never_cause_a_500_or_an_internal_error(
+    client: httpx.Client, live: BackgroundServer, data: st.DataObject
+) -> None:
+    mutation, variables = data.draw(mutation_variables(live.ids))
+    query = MUTATIONS[mutation]
+    response = client.post("/graphql", json={"query": query, "variables": variables})
+    _check(response, f"{query} {variables!r:.300}")
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(body=st.one_of(st.binary(max_size=300), JSON_VALUES.map(lambda v: repr(v).encode())))
+def test_generated_bodies_are_refused_with_a_code_never_a_500(
+    client: httpx.Client, body: bytes
+) -> None:
+    response = client.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+    _check(response, repr(body))

@@ -18,6 +18,7 @@ from ledgergraph.errors import BadUserInput, LedgerGraphError, ValidationFailed
 from ledgergraph.events import EventKind, ObjectType
 from ledgergraph.idempotency import Claim, Replay, State, sage_idempotency_id
 from ledgergraph.resolvers.context import Context
+from ledgergraph.security.text import control_character_message, find_control_character
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ async def run_write(
 ) -> Any:
     """``execute(sage_idempotency_id)`` performs the Sage call(s) and returns the written
     object's payload; ``build`` maps a payload to the unified object."""
+    refuse_control_characters(write.payload)
     runtime = context.runtime
     # What maps Sage's answer is made before writing: once Sage has written, the answer must
     # not depend on the store still answering.
@@ -123,6 +125,14 @@ async def run_create(
         return resource.build(await reads.mapper(write.business_id), payload)
 
     return await run_write(context, key, write, execute, build)
+
+
+def refuse_control_characters(payload: Any) -> None:
+    """Refuse text with control characters anywhere in a mutation's input, naming the field
+    (variables were checked before execution; this catches literals in the document)."""
+    found = find_control_character(payload)
+    if found is not None:
+        raise BadUserInput(control_character_message(*found), field=found[0])
 
 
 def _stored_error(stored: Any) -> LedgerGraphError:

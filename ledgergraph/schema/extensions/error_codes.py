@@ -106,10 +106,16 @@ class ErrorCodes(SchemaExtension):
         )
 
 
+# graphql-core's own refusal of variables nested past its recursion limit.
+_VARIABLES_TOO_DEEP = "Variable values are nested too deeply."
+
+
 def request_error_code(error: GraphQLError) -> str | None:
     """The code of a client's request refused before execution for a reason that GraphQL
     reports by wrapping an exception (so it is no parse or validation error); else None."""
     original = error.original_error
+    if error.message == _VARIABLES_TOO_DEEP:
+        return "BAD_USER_INPUT"
     if isinstance(original, InvalidOperationTypeError):
         return "OPERATION_NOT_ALLOWED"  # e.g. a mutation over GET (multipart subscriptions)
     if isinstance(original, CannotGetOperationTypeError | MissingQueryError):
