@@ -10,6 +10,7 @@ import sys
 import webbrowser
 from collections.abc import Sequence
 
+import pydantic
 from aiohttp import web
 
 from ledgergraph.security.redaction import install_log_redaction
@@ -167,6 +168,8 @@ def _sandbox(host: str, port: int, controls: bool) -> int:
 
 
 def _serve(*, host: str | None, port: int | None, sandbox: bool, browser: bool) -> int:
+    from ledgergraph import serving
+
     overrides: dict[str, object] = {}
     if host:
         overrides["host"] = host
@@ -174,35 +177,36 @@ def _serve(*, host: str | None, port: int | None, sandbox: bool, browser: bool) 
         overrides["port"] = port
     if sandbox:
         overrides["sandbox"] = True
-    settings = Settings(**overrides)  # type: ignore[arg-type]
-    asyncio.run(_run_server(settings, browser=browser))
-    return 0
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except pydantic.ValidationError as exc:
+        print(f"ledgergraph: {serving.settings_error(exc)}", file=sys.stderr)
+        return serving.CONFIGURATION_ERROR
+
+    async def started(app: web.Application) -> None:
+        await _banner(app, settings, browser=browser)
+
+    return serving.run(settings, started)
 
 
-async def _run_server(settings: Settings, *, browser: bool) -> None:
+async def _banner(app: web.Application, settings: Settings, *, browser: bool) -> None:
     from ledgergraph.demo import connect_demo_tenant
     from ledgergraph.http.keys import DEV_TOKEN, RUNTIME
-    from ledgergraph.server import SANDBOX, create_app
+    from ledgergraph.server import SANDBOX
 
-    app = await create_app(settings)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
     base = f"http://{settings.host}:{settings.port}"
-    try:
-        print(f"LedgerGraph GraphiQL   {base}/graphql")
-        if SANDBOX in app:
-            connection = await connect_demo_tenant(app[RUNTIME])
-            business = connection.business.name if connection.business else "?"
-            print(f"Sage sandbox           {app[SANDBOX].url}  (controls at /__sandbox/)")
-            print(f"Demo tenant 'demo'     connected to {business}")
-            print(f"Dev token (demo)       {app[DEV_TOKEN]}")
-        if browser:
-            webbrowser.open(f"{base}/graphql")
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
+    print(f"LedgerGraph GraphQL    {base}/graphql")
+    if settings.graphiql_enabled:
+        print(f"GraphiQL               {base}/graphql (in a browser)")
+        print(f"Example app            {base}/examples/")
+    if SANDBOX in app:
+        connection = await connect_demo_tenant(app[RUNTIME])
+        business = connection.business.name if connection.business else "?"
+        print(f"Sage sandbox           {app[SANDBOX].url}  (controls at /__sandbox/)")
+        print(f"Demo tenant 'demo'     connected to {business}")
+        print(f"Dev token (demo)       {app[DEV_TOKEN]}")
+    if browser and settings.graphiql_enabled:
+        webbrowser.open(f"{base}/graphql")
 
 
 if __name__ == "__main__":

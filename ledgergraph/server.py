@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 
@@ -25,7 +26,7 @@ from ledgergraph.durability import check_state_store
 from ledgergraph.http import admin, connect, examples, graphiql, health
 from ledgergraph.http.cors import AllowedOrigins, cors_headers, cors_middleware
 from ledgergraph.http.graphql import LedgerGraphView
-from ledgergraph.http.keys import DEV_TOKEN, RUNTIME, SETTINGS
+from ledgergraph.http.keys import DEV_TOKEN, RUNTIME, SETTINGS, SOCKETS
 from ledgergraph.runtime import Runtime, SageEndpoints, open_runtime
 from ledgergraph.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
 from ledgergraph.schema import build_schema
@@ -94,6 +95,8 @@ async def create_app(
     app.on_response_prepare.append(cors_headers(origins))
     app[SETTINGS] = settings
     app[RUNTIME] = runtime
+    app[SOCKETS] = weakref.WeakSet()
+    app.on_shutdown.append(_close_sockets)
     if sandbox is not None:
         app[SANDBOX] = sandbox
         if not settings.production and runtime.authenticator.can_mint:
@@ -119,6 +122,25 @@ async def create_app(
     app.cleanup_ctx.append(_sync(runtime))
     app.on_cleanup.append(lambda _app: stack.aclose())
     return app
+
+
+# WebSocket close code 1012, "service restart": clients reconnect, to another worker if this
+# one is going away, and resume from their last cursor.
+SERVICE_RESTART = 1012
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """On shutdown, before in-flight requests are drained: subscriptions would hold the
+    drain for its whole grace period, and a client told 1012 reconnects at once."""
+    open_sockets: weakref.WeakSet[web.WebSocketResponse] = app[SOCKETS]
+    await asyncio.gather(
+        *(
+            ws.close(code=SERVICE_RESTART, message=b"LedgerGraph is restarting: reconnect")
+            for ws in list(open_sockets)
+            if not ws.closed
+        ),
+        return_exceptions=True,
+    )
 
 
 def _redact_secrets(settings: Settings) -> None:

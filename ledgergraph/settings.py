@@ -7,6 +7,7 @@ so ``ledgergraph serve`` works on a fresh machine with nothing configured.
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -188,6 +189,11 @@ class Settings(BaseSettings):
     graphiql: bool | None = Field(
         default=None, description="GraphiQL on GET /graphql; unset: on in development only."
     )
+    shutdown_grace: float = Field(
+        default=20.0,
+        ge=0,
+        description="On SIGTERM/SIGINT, how long in-flight requests may take to finish.",
+    )
     max_body_bytes: int = Field(
         default=1024 * 1024,
         gt=0,
@@ -218,6 +224,15 @@ class Settings(BaseSettings):
     sage_budget_per_minute: int = Field(
         default=600, ge=0, description="Sage calls per business per minute; 0: no budget."
     )
+
+    @field_validator("redis_url", "cache_redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(
+                "must be a Redis URL: redis://host:6379/0, rediss:// (TLS) or unix:///path"
+            )
+        return value
 
     @field_validator("cors_origins", "connect_return_urls", mode="before")
     @classmethod

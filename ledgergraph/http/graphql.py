@@ -46,7 +46,7 @@ from ledgergraph.http.errors import (
     streaming_transport_required,
     transport_error,
 )
-from ledgergraph.http.keys import DEV_TOKEN, RUNTIME, SETTINGS
+from ledgergraph.http.keys import DEV_TOKEN, RUNTIME, SETTINGS, SOCKETS
 from ledgergraph.resolvers.context import Context
 from ledgergraph.runtime import Runtime
 from ledgergraph.security.text import control_character_message, find_control_character
@@ -369,6 +369,14 @@ class LedgerGraphView(GraphQLView[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def create_websocket_response(
+        self, request: web.Request, subprotocol: str | None
+    ) -> web.WebSocketResponse:
+        ws = await super().create_websocket_response(request, subprotocol)
+        # Shutdown closes these with 1012, so clients reconnect (elsewhere) and resume.
+        request.app[SOCKETS].add(ws)
+        return ws
 
     async def render_graphql_ide(self, request: web.Request) -> web.Response:
         html = graphiql.render(self.graphql_ide_html, dev_token=request.app.get(DEV_TOKEN))

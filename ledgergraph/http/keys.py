@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Final
 
 from aiohttp import web
@@ -13,3 +14,5 @@ RUNTIME: Final = web.AppKey("ledgergraph.runtime", Runtime)
 SETTINGS: Final = web.AppKey("ledgergraph.settings", Settings)
 # A development token GraphiQL is pre-filled with (sandbox/development mode only).
 DEV_TOKEN: Final = web.AppKey("ledgergraph.dev_token", str)
+# The open WebSockets, closed with 1012 (service restart) when the server shuts down.
+SOCKETS: Final = web.AppKey("ledgergraph.sockets", weakref.WeakSet[web.WebSocketResponse])
