@@ -13,12 +13,14 @@ from collections.abc import Sequence
 import pydantic
 from aiohttp import web
 
+from ledgergraph import __version__
 from ledgergraph.security.redaction import install_log_redaction
 from ledgergraph.settings import Settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ledgergraph", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"ledgergraph {__version__}")
     commands = parser.add_subparsers(dest="command")
 
     serve = commands.add_parser("serve", help="run the GraphQL server (the default)")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from ledgergraph import __version__
 from ledgergraph.auth import TenantAuthenticator
 from ledgergraph.cli import main
 from ledgergraph.dev_secrets import dev_jwt_secret
@@ -27,6 +28,13 @@ def isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("LEDGERGRAPH_JWT_SECRET", "LEDGERGRAPH_SAGE_CLIENT_ID", "LEDGERGRAPH_MODE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"ledgergraph {__version__}"
 
 
 def test_schema_prints_the_sdl(capsys: pytest.CaptureFixture[str]) -> None:
