@@ -7,6 +7,9 @@ token`` mints HS256 ones for development. A token needs ``exp`` and ``tenant`` o
 seconds (at most five minutes). The token's ``alg`` only selects among the algorithms the
 configured keys allow, and each key verifies with its own algorithm alone: ``none``, an
 algorithm without a key, or an HS256 token forged with a public key as its secret is refused.
+
+Server-to-server callers may send a tenant API key instead (``lgk_...``, see
+``security/api_keys.py``); its principal carries the key's scope. A JWT has full access.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import jwt
@@ -30,10 +34,24 @@ MAX_LEEWAY = 300.0
 MAX_TOKEN_LENGTH = 8192
 
 
+class Scope(StrEnum):
+    """What a credential may do: ``read`` runs queries and subscriptions only."""
+
+    READ = "read"
+    WRITE = "write"
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     tenant: TenantId
     claims: dict[str, Any]
+    scope: Scope = Scope.WRITE
+    # The public prefix of the API key that authenticated (None: a JWT).
+    api_key: str | None = None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope is Scope.WRITE
 
 
 def valid_tenant_id(value: str) -> TenantId:
@@ -74,8 +92,9 @@ class TenantAuthenticator:
     def authenticate(self, authorization: str | None) -> Principal:
         if not authorization:
             raise Unauthenticated(
-                "Send a tenant token as 'Authorization: Bearer <JWT>' "
-                "(for development: ledgergraph token --tenant <id>)."
+                "Send a tenant token as 'Authorization: Bearer <JWT>' (for development: "
+                "ledgergraph token --tenant <id>), or an API key as "
+                "'Authorization: Bearer lgk_...'."
             )
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():

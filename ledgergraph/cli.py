@@ -35,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sandbox.add_argument("--controls", action="store_true", help="enable /__sandbox/ controls")
 
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")
+    from ledgergraph import cli_api_keys
+
+    cli_api_keys.add_parser(commands)
 
     token = commands.add_parser("token", help="mint a tenant JWT for development")
     token.add_argument("--tenant", required=True)
@@ -65,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if command == "token":
         return _token(args.tenant, args.ttl)
+    if command == "api-keys":
+        return cli_api_keys.run(args)
     if command == "connect-link":
         return asyncio.run(_connect_link(args.tenant, args.return_url, args.ttl))
     if command == "sandbox":

@@ -3,6 +3,8 @@
     LedgerGraphError                       INTERNAL_SERVER_ERROR
     ├── BadUserInput                       BAD_USER_INPUT
     ├── Unauthenticated                    UNAUTHENTICATED
+    │   └── ApiKeyRevoked                  API_KEY_REVOKED       (revoked, or rotated out)
+    ├── InsufficientScope                  INSUFFICIENT_SCOPE    (a read-only API key writing)
     ├── ConnectionProblem
     │   ├── NotConnected                   NOT_CONNECTED
     │   ├── ReauthRequired                 REAUTH_REQUIRED
@@ -50,6 +52,19 @@ class BadUserInput(LedgerGraphError):
 
 class Unauthenticated(LedgerGraphError):
     code = "UNAUTHENTICATED"
+
+
+class ApiKeyRevoked(Unauthenticated):
+    """An API key that was revoked, or rotated and past its grace period: make a new one."""
+
+    code = "API_KEY_REVOKED"
+
+
+class InsufficientScope(LedgerGraphError):
+    """The credential may not do this (a ``read`` API key and a mutation or a Sage write);
+    refused before anything runs."""
+
+    code = "INSUFFICIENT_SCOPE"
 
 
 class ConnectionProblem(LedgerGraphError):

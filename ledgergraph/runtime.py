@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from ledgergraph.auth import TenantAuthenticator
+from ledgergraph.auth import Principal, TenantAuthenticator
 from ledgergraph.cache import RedisOptions, Store, open_store
 from ledgergraph.cache.epoch import StoreEpoch
 from ledgergraph.cache.response_cache import ResponseCache
@@ -26,6 +26,7 @@ from ledgergraph.dev_secrets import dev_jwt_secret
 from ledgergraph.encryption import TokenCipher
 from ledgergraph.events import EventLog
 from ledgergraph.idempotency import Idempotency
+from ledgergraph.security.api_keys import ApiKeys, is_api_key
 from ledgergraph.security.jwks import public_keys
 from ledgergraph.security.ratelimit import RequestLimiter
 from ledgergraph.security.wiring import request_limiter, upstream_budget
@@ -78,8 +79,17 @@ class Runtime:
     writes: SageWrites
     idempotency: Idempotency
     epoch: StoreEpoch
+    api_keys: ApiKeys
     # Per-tenant request rate limit (None: unlimited).
     requests: RequestLimiter | None = None
+
+    async def authenticate(self, authorization: str | None) -> Principal:
+        """``Authorization: Bearer <tenant JWT>`` or ``Bearer lgk_...`` (a tenant API key,
+        checked against the store on every request)."""
+        scheme, _, credential = (authorization or "").partition(" ")
+        if scheme.lower() == "bearer" and is_api_key(credential.strip()):
+            return await self.api_keys.authenticate(credential.strip())
+        return self.authenticator.authenticate(authorization)
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -245,6 +255,7 @@ async def open_runtime(
             store.kv, ttl=settings.idempotency_ttl, lease=settings.idempotency_lease
         ),
         epoch=epoch,
+        api_keys=ApiKeys(store.kv),
         requests=request_limiter(settings, store.kv),
     )
 

@@ -23,7 +23,7 @@ from strawberry.subscriptions import (
 
 from ledgergraph.auth import MAX_TOKEN_LENGTH
 from ledgergraph.durability import check_state_store
-from ledgergraph.http import admin, connect, examples, graphiql, health
+from ledgergraph.http import admin, connect, examples, graphiql, health, passthrough
 from ledgergraph.http.cors import AllowedOrigins, cors_headers, cors_middleware
 from ledgergraph.http.graphql import LedgerGraphView
 from ledgergraph.http.keys import DEV_TOKEN, RUNTIME, SETTINGS, SOCKETS
@@ -113,6 +113,7 @@ async def create_app(
     app.router.add_route("*", "/graphql", view)
     connect.add_routes(app)
     health.add_routes(app)
+    passthrough.add_routes(app)
     if settings.graphiql_enabled:
         graphiql.add_routes(app)
         examples.add_routes(app)

@@ -16,6 +16,22 @@ SAGE_AUTH_URL = "https://www.sageone.com/oauth2/auth/central?filter=apiv3.1"
 SAGE_TOKEN_URL = "https://oauth.accounting.sage.com/token"
 SAGE_REVOKE_URL = "https://oauth.accounting.sage.com/revoke"
 SAGE_API_URL = "https://api.accounting.sage.com/v3.1"
+# Business-scoped resources the Sage passthrough reaches by default (what the sandbox serves);
+# never /businesses or /user, which are about the Sage user rather than one business.
+SAGE_PASSTHROUGH_PATHS = (
+    "contacts",
+    "sales_invoices",
+    "purchase_invoices",
+    "sales_credit_notes",
+    "contact_payments",
+    "ledger_accounts",
+    "tax_rates",
+    "products",
+    "services",
+    "bank_accounts",
+    "financial_settings",
+    "business_settings",
+)
 
 
 class Settings(BaseSettings):
@@ -224,6 +240,11 @@ class Settings(BaseSettings):
     sage_budget_per_minute: int = Field(
         default=600, ge=0, description="Sage calls per business per minute; 0: no budget."
     )
+    sage_passthrough_paths: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=SAGE_PASSTHROUGH_PATHS,
+        description="Sage v3.1 resources the passthrough (/sage/..., /admin/tenants/<t>/sage/...) "
+        "may reach, comma-separated first path segments (e.g. contacts,sales_invoices).",
+    )
 
     @field_validator("redis_url", "cache_redis_url")
     @classmethod
@@ -234,7 +255,7 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("cors_origins", "connect_return_urls", mode="before")
+    @field_validator("cors_origins", "connect_return_urls", "sage_passthrough_paths", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):

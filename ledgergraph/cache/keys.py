@@ -8,6 +8,8 @@ tenant's state lives on one shard. The store adds its own prefix and namespace (
 from __future__ import annotations
 
 __all__ = [
+    "api_key",
+    "api_keys_of",
     "cache_entry",
     "cache_generation",
     "connect_link",
@@ -124,6 +126,17 @@ def sage_budget(business: str, window: int) -> str:
 def tenants_index() -> str:
     """Versioned record: every tenant that has connected."""
     return "tenants"
+
+
+def api_key(prefix: str) -> str:
+    """Versioned record: one tenant API key (its hash, tenant, scope, times), found by the
+    public prefix every key starts with. Not per-tenant: a request names only the key."""
+    return "api-key:" + prefix
+
+
+def api_keys_of(tenant: str) -> str:
+    """Versioned record: the prefixes of the tenant's API keys (for listing them)."""
+    return tenant_prefix(tenant) + "api-keys"
 
 
 def connect_state(nonce: str) -> str:

@@ -5,6 +5,13 @@
     POST /admin/tenants/{tenant}/disconnect    forget (and revoke) the tenant's Sage tokens
     POST /admin/tenants/{tenant}/connect-link  a one-time link that connects the tenant to Sage
                                                (JSON body, optional: {"returnUrl", "ttlSeconds"})
+    POST /admin/tenants/{tenant}/api-keys      a new tenant API key, shown this once
+                                               (JSON body: {"scope": "read"|"write", "name"})
+    GET  /admin/tenants/{tenant}/api-keys      the tenant's API keys (prefixes, never secrets)
+    POST /admin/tenants/{tenant}/api-keys/{prefix}/revoke   refused from the next request on
+    POST /admin/tenants/{tenant}/api-keys/{prefix}/rotate   a new key; the old one works for
+                                               {"graceSeconds"} more (default 86400)
+    *    /admin/tenants/{tenant}/sage/{path}   the Sage passthrough (``http/passthrough.py``)
 
 The key is read from ``Authorization: Bearer <key>`` or ``X-Admin-Key`` only: a key in the URL
 would end up in browser histories, proxy and access logs, so a request carrying one there is
@@ -17,17 +24,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from typing import Any, Final
 
 from aiohttp import web
 
-from ledgergraph.auth import TENANT_ID
+from ledgergraph.auth import TENANT_ID, Scope
 from ledgergraph.connectors.sage.connections import Connection
 from ledgergraph.connectors.sage.links import ConnectLinks
 from ledgergraph.errors import BadUserInput, LedgerGraphError, NotConnected, Unauthenticated
 from ledgergraph.http.errors import error_body
 from ledgergraph.http.keys import RUNTIME
+from ledgergraph.http.passthrough import ADMIN_ROUTE, admin_passthrough
 from ledgergraph.schema.global_id import encode
+from ledgergraph.security.api_keys import parse_scope
 from ledgergraph.types import BusinessRef, TenantId
 
 __all__ = ["AdminKey", "add_routes"]
@@ -193,9 +203,111 @@ async def _link_request(request: web.Request) -> tuple[str | None, float | None]
     return return_url, None if ttl is None else float(ttl)
 
 
+# -- tenant API keys -------------------------------------------------------------------------
+
+DEFAULT_GRACE = 24 * 3600.0
+
+
+async def _json_object(request: web.Request) -> dict[str, Any] | web.Response:
+    raw = await request.read()
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        return _error(BadUserInput("The body must be JSON."), 400)
+    if not isinstance(body, dict):
+        return _error(BadUserInput("The body must be a JSON object."), 400)
+    return body
+
+
+def _api_key_error(exc: LedgerGraphError) -> web.Response:
+    return _error(exc, 404 if exc.code == "NOT_FOUND" else 400)
+
+
+async def create_api_key(request: web.Request) -> web.Response:
+    if (refused := _refusal(request)) is not None:
+        return refused
+    tenant = _tenant(request)
+    if isinstance(tenant, web.Response):
+        return tenant
+    body = await _json_object(request)
+    if isinstance(body, web.Response):
+        return body
+    name = body.get("name")
+    if name is not None and not isinstance(name, str):
+        return _error(BadUserInput("name must be a string.", field="name"), 400)
+    try:
+        scope = parse_scope(body.get("scope", Scope.READ.value))
+        key, record = await request.app[RUNTIME].api_keys.create(tenant, scope, name=name)
+    except LedgerGraphError as exc:
+        return _api_key_error(exc)
+    described = record.describe(record.created_at)
+    return web.json_response({"key": key, **described}, status=201, headers=_NO_STORE)
+
+
+async def list_api_keys(request: web.Request) -> web.Response:
+    if (refused := _refusal(request)) is not None:
+        return refused
+    tenant = _tenant(request)
+    if isinstance(tenant, web.Response):
+        return tenant
+    now = time.time()
+    found = await request.app[RUNTIME].api_keys.for_tenant(tenant)
+    return web.json_response({"apiKeys": [k.describe(now) for k in found]}, headers=_NO_STORE)
+
+
+async def revoke_api_key(request: web.Request) -> web.Response:
+    if (refused := _refusal(request)) is not None:
+        return refused
+    tenant = _tenant(request)
+    if isinstance(tenant, web.Response):
+        return tenant
+    try:
+        record = await request.app[RUNTIME].api_keys.revoke(tenant, request.match_info["prefix"])
+    except LedgerGraphError as exc:
+        return _api_key_error(exc)
+    return web.json_response(record.describe(time.time()), headers=_NO_STORE)
+
+
+async def rotate_api_key(request: web.Request) -> web.Response:
+    if (refused := _refusal(request)) is not None:
+        return refused
+    tenant = _tenant(request)
+    if isinstance(tenant, web.Response):
+        return tenant
+    body = await _json_object(request)
+    if isinstance(body, web.Response):
+        return body
+    grace = body.get("graceSeconds", DEFAULT_GRACE)
+    if isinstance(grace, bool) or not isinstance(grace, int | float):
+        return _error(BadUserInput("graceSeconds must be a number.", field="graceSeconds"), 400)
+    try:
+        key, record = await request.app[RUNTIME].api_keys.rotate(
+            tenant, request.match_info["prefix"], grace=float(grace)
+        )
+    except LedgerGraphError as exc:
+        return _api_key_error(exc)
+    described = record.describe(record.created_at)
+    return web.json_response(
+        {"key": key, **described, "replaces": request.match_info["prefix"]},
+        status=201,
+        headers=_NO_STORE,
+    )
+
+
+async def sage_passthrough(request: web.Request) -> web.Response:
+    if (refused := _refusal(request)) is not None:
+        return refused
+    return await admin_passthrough(request)
+
+
 def add_routes(app: web.Application, key: str) -> None:
     app[ADMIN_KEY] = AdminKey(key)
     app.router.add_get("/admin/tenants", list_tenants)
     app.router.add_get("/admin/tenants/{tenant}", show_tenant)
     app.router.add_post("/admin/tenants/{tenant}/disconnect", disconnect_tenant)
     app.router.add_post("/admin/tenants/{tenant}/connect-link", create_connect_link)
+    app.router.add_post("/admin/tenants/{tenant}/api-keys", create_api_key)
+    app.router.add_get("/admin/tenants/{tenant}/api-keys", list_api_keys)
+    app.router.add_post("/admin/tenants/{tenant}/api-keys/{prefix}/revoke", revoke_api_key)
+    app.router.add_post("/admin/tenants/{tenant}/api-keys/{prefix}/rotate", rotate_api_key)
+    app.router.add_route("*", ADMIN_ROUTE, sage_passthrough)

@@ -231,7 +231,7 @@ class LedgerGraphView(GraphQLView[Context, None]):
             # itself runs nothing, and every query GraphiQL sends is authenticated.
             return Context(runtime=runtime, principal=ANONYMOUS, headers=request.headers)
         try:
-            principal = runtime.authenticator.authenticate(request.headers.get("Authorization"))
+            principal = await runtime.authenticate(request.headers.get("Authorization"))
             if runtime.requests is not None:
                 await runtime.requests.admit(principal.tenant)
         except LedgerGraphError as exc:
@@ -240,8 +240,9 @@ class LedgerGraphView(GraphQLView[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticate a WebSocket: ``connection_init`` payload ``{"Authorization": "Bearer
-        <JWT>"}``, else the upgrade request's ``Authorization`` header. Refused: the socket
-        closes (graphql-transport-ws 4403; graphql-ws: ``connection_error``, then close)."""
+        <JWT or lgk_ API key>"}``, else the upgrade request's ``Authorization`` header.
+        Refused: the socket closes (graphql-transport-ws 4403; graphql-ws: ``connection_error``,
+        then close)."""
         if not isinstance(context, SocketContext):
             return await super().on_ws_connect(context)
         params = context.connection_params or {}
@@ -249,7 +250,7 @@ class LedgerGraphView(GraphQLView[Context, None]):
         if not isinstance(authorization, str):
             authorization = context.headers.get("Authorization")
         try:
-            context.authenticate(context.runtime.authenticator.authenticate(authorization))
+            context.authenticate(await context.runtime.authenticate(authorization))
             if context.runtime.requests is not None:
                 await context.runtime.requests.admit(context.tenant)
         except LedgerGraphError as exc:

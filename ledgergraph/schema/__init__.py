@@ -17,6 +17,7 @@ from ledgergraph.schema.documents import Bill, CreditNote, Invoice
 from ledgergraph.schema.extensions.error_codes import ErrorCodes
 from ledgergraph.schema.extensions.idempotent_replay import IdempotentReplay
 from ledgergraph.schema.extensions.query_limits import query_limit_extensions
+from ledgergraph.schema.extensions.scopes import CredentialScopes
 from ledgergraph.schema.mutation import Mutation
 from ledgergraph.schema.payment import Payment
 from ledgergraph.schema.query import Query
@@ -35,6 +36,7 @@ def build_schema(security: SchemaSecurity = SchemaSecurity()) -> strawberry.Sche
         extensions=[
             lambda: ErrorCodes(hide_suggestions=not security.introspection),
             IdempotentReplay,
+            CredentialScopes,
             *query_limit_extensions(
                 security.limits,
                 introspection=security.introspection,
