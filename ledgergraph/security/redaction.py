@@ -1,5 +1,6 @@
 """Secrets never reach a log: bearer tokens, JWTs, Sage access/refresh tokens, the client
-secret, authorization codes, connect links, Fernet keys and ciphertexts, the admin key.
+secret, authorization codes, connect links, Fernet keys and ciphertexts, the admin key, the
+secret part of tenant API keys.
 
 ``install_log_redaction()`` (run by the CLI's logging setup and by ``create_app``) wraps the
 log-record factory, so every record of every logger — LedgerGraph's, aiohttp's access log,
@@ -40,6 +41,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"(?i)\b(bearer|basic)\s+(?![A-Za-z]+=\")[A-Za-z0-9\-._~+/]+=*"),
         rf"\1 {REDACTED}",
     ),
+    # Tenant API keys: the public prefix stays readable, the secret never does.
+    (re.compile(r"\b(lgk_[A-Za-z0-9]{8}_)[A-Za-z0-9_-]+"), rf"\1{REDACTED}"),
     # JWTs (Sage's access tokens are JWTs too).
     (re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*)?"), REDACTED),
     # Fernet ciphertexts and keys (32 bytes, url-safe base64).

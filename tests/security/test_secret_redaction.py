@@ -38,6 +38,7 @@ SECRETS_IN_TEXT = {
     "fernet-token": (f"stored {FERNET_TOKEN}", FERNET_TOKEN),
     "env-secret": ("LEDGERGRAPH_JWT_SECRET=hunter2hunter2", "hunter2hunter2"),
     "admin-key": ("X-Admin-Key: adm1n-k3y-0123456789", "adm1n-k3y-0123456789"),
+    "bare-api-key": (f"used lgk_ab12cd34_{'S' * 43} twice", "S" * 43),
 }
 
 
