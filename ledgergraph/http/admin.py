@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from aiohttp import web
@@ -88,6 +89,33 @@ def _refusal(request: web.Request) -> web.Response | None:
     return None
 
 
+AdminHandler = Callable[[web.Request], Awaitable[web.Response]]
+TenantHandler = Callable[[web.Request, TenantId], Awaitable[web.Response]]
+
+
+def _admin(handler: AdminHandler) -> AdminHandler:
+    """The route answers only to the admin key."""
+
+    async def route(request: web.Request) -> web.Response:
+        if (refused := _refusal(request)) is not None:
+            return refused
+        return await handler(request)
+
+    return route
+
+
+def _for_tenant(handler: TenantHandler) -> AdminHandler:
+    """An admin route about the ``{tenant}`` in its path (a valid tenant id)."""
+
+    async def route(request: web.Request) -> web.Response:
+        value = request.match_info["tenant"]
+        if not TENANT_ID.match(value):
+            return _error(BadUserInput("Not a tenant id."), 400)
+        return await handler(request, TenantId(value))
+
+    return _admin(route)
+
+
 def _error(
     error: LedgerGraphError, status: int, headers: dict[str, str] | None = None
 ) -> web.Response:
@@ -99,11 +127,15 @@ def _error(
     )
 
 
-def _tenant(request: web.Request) -> TenantId | web.Response:
-    value = request.match_info["tenant"]
-    if not TENANT_ID.match(value):
-        return _error(BadUserInput("Not a tenant id."), 400)
-    return TenantId(value)
+async def _json_object(request: web.Request) -> dict[str, Any] | web.Response:
+    raw = await request.read()
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        return _error(BadUserInput("The body must be JSON."), 400)
+    if not isinstance(body, dict):
+        return _error(BadUserInput("The body must be a JSON object."), 400)
+    return body
 
 
 def _business(ref: BusinessRef | None) -> dict[str, Any] | None:
@@ -129,9 +161,8 @@ def _describe(connection: Connection) -> dict[str, Any]:
     }
 
 
+@_admin
 async def list_tenants(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
     connections = request.app[RUNTIME].connections
     described = []
     for tenant in sorted(await connections.tenants()):
@@ -141,24 +172,16 @@ async def list_tenants(request: web.Request) -> web.Response:
     return web.json_response({"tenants": described}, headers=_NO_STORE)
 
 
-async def show_tenant(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
-    tenant = _tenant(request)
-    if isinstance(tenant, web.Response):
-        return tenant
+@_for_tenant
+async def show_tenant(request: web.Request, tenant: TenantId) -> web.Response:
     connection = await request.app[RUNTIME].connections.get(tenant)
     if connection is None:
         return _error(NotConnected(f"No tenant {tenant!r} has connected."), 404)
     return web.json_response(_describe(connection), headers=_NO_STORE)
 
 
-async def disconnect_tenant(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
-    tenant = _tenant(request)
-    if isinstance(tenant, web.Response):
-        return tenant
+@_for_tenant
+async def disconnect_tenant(request: web.Request, tenant: TenantId) -> web.Response:
     runtime = request.app[RUNTIME]
     if await runtime.connections.get(tenant) is None:
         return _error(NotConnected(f"No tenant {tenant!r} has connected."), 404)
@@ -166,12 +189,8 @@ async def disconnect_tenant(request: web.Request) -> web.Response:
     return web.json_response(_describe(connection), headers=_NO_STORE)
 
 
-async def create_connect_link(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
-    tenant = _tenant(request)
-    if isinstance(tenant, web.Response):
-        return tenant
+@_for_tenant
+async def create_connect_link(request: web.Request, tenant: TenantId) -> web.Response:
     body = await _link_request(request)
     if isinstance(body, web.Response):
         return body
@@ -188,13 +207,9 @@ async def create_connect_link(request: web.Request) -> web.Response:
 
 
 async def _link_request(request: web.Request) -> tuple[str | None, float | None] | web.Response:
-    raw = await request.read()
-    try:
-        body = json.loads(raw) if raw.strip() else {}
-    except ValueError:
-        return _error(BadUserInput('The body must be JSON: {"returnUrl", "ttlSeconds"}.'), 400)
-    if not isinstance(body, dict):
-        return _error(BadUserInput("The body must be a JSON object."), 400)
+    body = await _json_object(request)
+    if isinstance(body, web.Response):
+        return body
     return_url, ttl = body.get("returnUrl"), body.get("ttlSeconds")
     if return_url is not None and not isinstance(return_url, str):
         return _error(BadUserInput("returnUrl must be a string.", field="returnUrl"), 400)
@@ -208,27 +223,12 @@ async def _link_request(request: web.Request) -> tuple[str | None, float | None]
 DEFAULT_GRACE = 24 * 3600.0
 
 
-async def _json_object(request: web.Request) -> dict[str, Any] | web.Response:
-    raw = await request.read()
-    try:
-        body = json.loads(raw) if raw.strip() else {}
-    except ValueError:
-        return _error(BadUserInput("The body must be JSON."), 400)
-    if not isinstance(body, dict):
-        return _error(BadUserInput("The body must be a JSON object."), 400)
-    return body
-
-
 def _api_key_error(exc: LedgerGraphError) -> web.Response:
     return _error(exc, 404 if exc.code == "NOT_FOUND" else 400)
 
 
-async def create_api_key(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
-    tenant = _tenant(request)
-    if isinstance(tenant, web.Response):
-        return tenant
+@_for_tenant
+async def create_api_key(request: web.Request, tenant: TenantId) -> web.Response:
     body = await _json_object(request)
     if isinstance(body, web.Response):
         return body
@@ -244,23 +244,15 @@ async def create_api_key(request: web.Request) -> web.Response:
     return web.json_response({"key": key, **described}, status=201, headers=_NO_STORE)
 
 
-async def list_api_keys(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
-    tenant = _tenant(request)
-    if isinstance(tenant, web.Response):
-        return tenant
+@_for_tenant
+async def list_api_keys(request: web.Request, tenant: TenantId) -> web.Response:
     now = time.time()
     found = await request.app[RUNTIME].api_keys.for_tenant(tenant)
     return web.json_response({"apiKeys": [k.describe(now) for k in found]}, headers=_NO_STORE)
 
 
-async def revoke_api_key(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
-    tenant = _tenant(request)
-    if isinstance(tenant, web.Response):
-        return tenant
+@_for_tenant
+async def revoke_api_key(request: web.Request, tenant: TenantId) -> web.Response:
     try:
         record = await request.app[RUNTIME].api_keys.revoke(tenant, request.match_info["prefix"])
     except LedgerGraphError as exc:
@@ -268,12 +260,8 @@ async def revoke_api_key(request: web.Request) -> web.Response:
     return web.json_response(record.describe(time.time()), headers=_NO_STORE)
 
 
-async def rotate_api_key(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
-    tenant = _tenant(request)
-    if isinstance(tenant, web.Response):
-        return tenant
+@_for_tenant
+async def rotate_api_key(request: web.Request, tenant: TenantId) -> web.Response:
     body = await _json_object(request)
     if isinstance(body, web.Response):
         return body
@@ -294,9 +282,8 @@ async def rotate_api_key(request: web.Request) -> web.Response:
     )
 
 
+@_admin
 async def sage_passthrough(request: web.Request) -> web.Response:
-    if (refused := _refusal(request)) is not None:
-        return refused
     return await admin_passthrough(request)
 
 
