@@ -86,6 +86,9 @@ class SageClient:
         self._concurrency = asyncio.Semaphore(max_concurrency)
         self._sleep = sleep
         self.budget = budget
+        # Cacheable GETs in flight, by (tenant, business, request): a second identical request
+        # waits for the first's answer instead of asking Sage again (no stampede on expiry).
+        self._inflight: dict[tuple[str, str, str], asyncio.Task[bytes]] = {}
 
     # -- business resolution ---------------------------------------------------------------
 
@@ -187,16 +190,43 @@ class SageClient:
             hit = await self._cache.get(tenant, ref.id, kind, request_key)
             if hit is not None:
                 return orjson.loads(hit)
+        explicit = business is not None
+        if not cached:
+            raw = await self._fetch(tenant, ref, path, params, explicit=explicit)
+        else:
+            flight = (tenant, ref.id, request_key)
+            task = self._inflight.get(flight)
+            if task is None:
+                task = asyncio.create_task(
+                    self._fetch(tenant, ref, path, params, explicit=explicit, cache_as=request_key)
+                )
+                self._inflight[flight] = task
+                task.add_done_callback(lambda _t: self._inflight.pop(flight, None))
+            # Shielded: one waiter giving up does not cancel the others' answer.
+            raw = await asyncio.shield(task)
+        return orjson.loads(raw) if raw else None
+
+    async def _fetch(
+        self,
+        tenant: TenantId,
+        ref: BusinessRef,
+        path: str,
+        params: dict[str, Any] | None,
+        *,
+        explicit: bool,
+        cache_as: str | None = None,
+    ) -> bytes:
+        kind = resource_kind(path)
         try:
             # /businesses and /user are about the Sage user, not one business.
             scoped = kind not in UNSCOPED_KINDS
             raw = await self._read(tenant, ref.id if scoped else None, path, params)
         except UpstreamError as exc:
-            await self._check_business_still_there(tenant, ref, exc, explicit=business is not None)
+            await self._check_business_still_there(tenant, ref, exc, explicit=explicit)
             raise
-        if cached and self._cache is not None:
-            await self._cache.put(tenant, ref.id, kind, request_key, raw)
-        return orjson.loads(raw) if raw else None
+        if cache_as is not None and self._cache is not None:
+            await self._cache.put(tenant, ref.id, kind, cache_as, raw)
+        return raw
 
     async def invalidate(self, tenant: TenantId, business: str, *kinds: str) -> None:
         if self._cache is not None:

@@ -1,0 +1,47 @@
+"""Identical reads in flight at once share one Sage call: a burst of the same cold query
+costs what one query costs, never once per client."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from ledgergraph.sandbox import RunningSandbox
+from ledgergraph.sandbox.books import DEMO_USER_ID
+from tests.queries.conftest import business_in, reset_stats, sage_calls
+from tests.support.browser import connect
+from tests.support.server import serve_ledgergraph
+
+DASHBOARD = """{ invoices(first: 50) { nodes { number contact { name email }
+  lines { taxRate { kind } ledgerAccount { code } } } } }"""
+
+
+async def test_sixteen_identical_cold_queries_cost_the_calls_of_one(
+    sandbox: RunningSandbox, redis_url: str, key_prefix: str, http: httpx.AsyncClient
+) -> None:
+    # No response cache: every query is cold, so only sharing calls in flight can save any.
+    async with serve_ledgergraph(
+        sandbox, redis_url=redis_url, prefix=key_prefix, response_cache=False
+    ) as server:
+        await connect(
+            http,
+            server.url,
+            server.token("acme"),
+            user_id=DEMO_USER_ID,
+            choose=business_in(sandbox, "GB"),
+        )
+        await reset_stats(http, sandbox)
+        alone = await server.graphql(http, "acme", DASHBOARD)
+        one = sum((await sage_calls(http, sandbox)).values())
+
+        await reset_stats(http, sandbox)
+        burst = await asyncio.gather(
+            *(server.graphql(http, "acme", DASHBOARD) for _ in range(16))
+        )
+        sixteen = sum((await sage_calls(http, sandbox)).values())
+
+    assert "errors" not in alone, alone
+    assert all(answer == alone for answer in burst)
+    assert one > 0
+    assert sixteen == one
