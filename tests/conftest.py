@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.redis_cluster import session_redis_cluster
 from tests.redis_server import MISSING_REDIS, session_redis
 
 
@@ -19,6 +20,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def redis_url() -> Iterator[str]:
     """URL of a real Redis for this test session (never one the developer runs)."""
     with session_redis() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url() -> Iterator[str]:
+    """URL (``?cluster=1``) of a real 3-master Redis Cluster, started on first use."""
+    with session_redis_cluster() as url:
         yield url
 
 

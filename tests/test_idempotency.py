@@ -18,15 +18,16 @@ from ledgergraph.idempotency import (
     State,
     sage_idempotency_id,
 )
+from tests.cache.conftest import STORES, URL_FIXTURES
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.fixture(params=STORES)
 async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
     if request.param == "memory":
         async with MemoryStore() as memory:
             yield memory
     else:
-        url: str = request.getfixturevalue("redis_url")
+        url: str = request.getfixturevalue(URL_FIXTURES[request.param])
         prefix: str = request.getfixturevalue("key_prefix")
         async with RedisStore(url, prefix=prefix) as redis:
             yield redis

@@ -9,6 +9,11 @@ Redis is back, so a store outlives Redis restarts.
 Keys: ``<prefix>kv:<key>``, ``<prefix>lock:<name>``, ``<prefix>stream:<name>``. The prefix may
 not contain a hash tag, so the caller's tag (``tenant:{acme}:...``) decides the cluster slot.
 
+Redis Cluster: a URL with ``?cluster=1`` (``redis://host:port/0?cluster=1``, more seed nodes as
+``&addr=host:port``) opens a ``RedisCluster`` client. Every command and every script touches a
+single key, so nothing ever spans two slots; blocking stream reads go to the shard of their
+stream, and a shard that is down or failing over is ``StoreUnavailable`` like a lone Redis.
+
 Needs Redis 7.0 or later (stream trimming is recorded with ``XSETID ... MAXDELETEDID``), run
 with ``maxmemory-policy noeviction``: everything here is state, and an evicted lock, token
 record or stream would be silently lost. Disposable caches belong in a separate Redis.
@@ -21,10 +26,11 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from redis import exceptions as redis_errors
 from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -39,9 +45,88 @@ from ledgergraph.cache.validation import (
     milliseconds,
 )
 
-__all__ = ["RedisKeyValue", "RedisLocks", "RedisOptions", "RedisStore", "RedisStreams"]
+__all__ = [
+    "RedisKeyValue",
+    "RedisLocks",
+    "RedisOptions",
+    "RedisStore",
+    "RedisStreams",
+    "RedisTarget",
+    "parse_redis_url",
+]
 
 T = TypeVar("T")
+
+_YES = ("1", "yes", "true")
+_NO = ("0", "no", "false")
+# Cluster failures that clear up by themselves (a failover, a slot being migrated, no node
+# reachable yet): like a restarting Redis, unavailable for now.
+_CLUSTER_UNAVAILABLE = (
+    redis_errors.ClusterDownError,  # also MASTERDOWN
+    redis_errors.TryAgainError,
+    redis_errors.SlotNotCoveredError,
+    redis_errors.RedisClusterException,  # e.g. no seed node answers
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RedisTarget:
+    """Where a Redis URL points: one server, or a cluster found through its seed nodes."""
+
+    #: The URL for redis-py, without LedgerGraph's own query parameters.
+    url: str
+    cluster: bool
+    #: Seed nodes of a cluster (the URL's host first); empty for one server.
+    seeds: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def where(self) -> str:
+        """For messages and logs; never the password."""
+        if self.cluster:
+            return ",".join(f"{host}:{port}" for host, port in self.seeds) + " (cluster)"
+        parts = urlsplit(self.url)
+        return parts.path if parts.scheme == "unix" else f"{parts.hostname}:{parts.port or 6379}"
+
+
+def parse_redis_url(url: str) -> RedisTarget:
+    """Read ``?cluster=1`` and ``&addr=host:port`` (more seed nodes) off a Redis URL.
+
+    Raises ``ValueError`` for a cluster URL a cluster cannot serve (a database other than 0,
+    a Unix socket) or a malformed parameter, saying what to write instead.
+    """
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    flags = [value.lower() for name, value in query if name == "cluster"]
+    extra = [value for name, value in query if name == "addr"]
+    rest = [(name, value) for name, value in query if name not in ("cluster", "addr")]
+    clean = urlunsplit(parts._replace(query=urlencode(rest)))
+    for flag in flags:
+        if flag not in _YES + _NO:
+            raise ValueError(
+                f"Redis URL parameter cluster={flag!r}: write cluster=1 or leave it out"
+            )
+    cluster = bool(flags) and flags[-1] in _YES
+    if not cluster:
+        if extra:
+            raise ValueError("Redis URL parameter addr= names cluster seed nodes: add cluster=1")
+        return RedisTarget(clean, cluster=False)
+    if parts.scheme not in ("redis", "rediss"):
+        raise ValueError(
+            "Redis Cluster needs a redis:// or rediss:// URL (a cluster is not reached over a "
+            "Unix socket)"
+        )
+    if parts.path.strip("/") not in ("", "0"):
+        raise ValueError(
+            f"Redis Cluster has only database 0, not {parts.path.strip('/')!r}: end the URL "
+            "with /0 or no path"
+        )
+    seeds = [(parts.hostname or "localhost", parts.port or 6379)]
+    for address in extra:
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"Redis URL parameter addr={address!r}: write addr=host:port")
+        seeds.append((host, int(port)))
+    return RedisTarget(clean, cluster=True, seeds=tuple(seeds))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,24 +147,40 @@ class RedisOptions:
 class _Connection:
     """The two clients of one store, and the translation of their failures."""
 
+    client: Redis | RedisCluster
+    blocking: Redis | RedisCluster
+
     def __init__(self, url: str, options: RedisOptions) -> None:
         check_positive("timeout", options.timeout)
         check_positive("connect_timeout", options.connect_timeout)
         self.timeout = options.timeout
-        parts = urlsplit(url)
-        # Never the password: this lands in error messages and logs.
-        self.where = (
-            parts.path if parts.scheme == "unix" else f"{parts.hostname}:{parts.port or 6379}"
-        )
+        target = parse_redis_url(url)
+        self.where = target.where
+        self.cluster = target.cluster
         common: dict[str, Any] = {
             "socket_connect_timeout": min(options.connect_timeout, options.timeout),
             "health_check_interval": options.health_check_interval,
             "retry": Retry(NoBackoff(), 0),
             "client_name": options.client_name,
         }
+        # A cluster client raises at once when a node's connections are all in use, where the
+        # pool of one server waits for one: commands queue here instead, within ``timeout``.
+        self._slots: asyncio.Semaphore | None = None
+        if target.cluster:
+            self._slots = asyncio.Semaphore(options.max_connections)
+            self.client = _cluster(
+                target,
+                max_connections=options.max_connections,
+                socket_timeout=options.timeout,
+                **common,
+            )
+            self.blocking = _cluster(
+                target, max_connections=2**31 - 1, socket_timeout=None, **common
+            )
+            return
         self.client = Redis.from_pool(
             BlockingConnectionPool.from_url(
-                url,
+                target.url,
                 max_connections=options.max_connections,
                 timeout=options.timeout,
                 socket_timeout=options.timeout,
@@ -88,7 +189,9 @@ class _Connection:
         )
         # XREAD BLOCK outlasts any sensible socket timeout, so blocking reads get connections
         # without one and are bounded by ``run`` instead; they also cannot starve the pool above.
-        self.blocking = Redis.from_pool(ConnectionPool.from_url(url, socket_timeout=None, **common))
+        self.blocking = Redis.from_pool(
+            ConnectionPool.from_url(target.url, socket_timeout=None, **common)
+        )
 
     async def run(self, command: Awaitable[T], within: float | None = None) -> T:
         limit = self.timeout if within is None else within
@@ -96,7 +199,11 @@ class _Connection:
             # Cancelling a command makes redis-py drop its connection, so no reply is left
             # behind for the next command to read.
             async with asyncio.timeout(limit):
-                return await command
+                # Blocking reads, the only callers passing ``within``, have a client of their own.
+                if self._slots is None or within is not None:
+                    return await command
+                async with self._slots:
+                    return await command
         except TimeoutError as exc:
             raise StoreUnavailable(
                 f"Redis at {self.where} did not answer within {limit:g} s"
@@ -107,6 +214,8 @@ class _Connection:
             redis_errors.ReadOnlyError,  # a replica mid-failover: the primary comes back soon
         ) as exc:
             raise StoreUnavailable(f"Redis at {self.where} is unavailable: {exc}") from exc
+        except _CLUSTER_UNAVAILABLE as exc:
+            raise StoreUnavailable(f"Redis at {self.where} is unavailable: {exc}") from exc
         except redis_errors.RedisError as exc:
             raise StoreError(f"Redis at {self.where} refused a command: {exc}") from exc
 
@@ -115,6 +224,17 @@ class _Connection:
             await self.client.aclose()
         finally:
             await self.blocking.aclose()
+
+
+def _cluster(target: RedisTarget, **kwargs: Any) -> RedisCluster:
+    # redis-py retries nothing (``retry`` above), so a failed command is not sent twice; a
+    # MOVED or ASK reply is followed all the same, and a connection error makes the next
+    # command refresh the slot map first.
+    return RedisCluster.from_url(
+        target.url,
+        startup_nodes=[ClusterNode(host, port) for host, port in target.seeds[1:]],
+        **kwargs,
+    )
 
 
 def _text(value: object) -> str:
@@ -327,23 +447,52 @@ class RedisStore:
         await self._conn.run(self._conn.client.ping())
 
     async def durability(self) -> Durability:
+        """How the data survives: on a cluster, of its weakest node, since losing one shard
+        loses every tenant whose hash tag lives there."""
+        client = self._conn.client
+        if not isinstance(client, RedisCluster):
+            return await self._node_durability(client, None, self._conn.where)
+        await self._conn.run(client.initialize())
+        # Replicas too: a replica with weaker settings becomes the primary after a failover.
+        nodes = client.get_nodes()
+        found = [await self._node_durability(client, node, node.name) for node in nodes]
+        survives = [d.survives_restart for d in found]
+        evicts = [d.evicts for d in found]
+        weak = [d for d in found if d.survives_restart is not True or d.evicts is not False]
+        if not weak:
+            detail = f"{found[0].detail.partition(': ')[2]} on all {len(found)} nodes"
+        else:
+            detail = "; ".join(d.detail for d in weak) + f" (of {len(found)} nodes)"
+        return Durability(
+            survives_restart=False if False in survives else None if None in survives else True,
+            evicts=True if True in evicts else None if None in evicts else False,
+            detail=detail,
+        )
+
+    async def _node_durability(
+        self, client: Redis | RedisCluster, node: ClusterNode | None, where: str
+    ) -> Durability:
+        names = ("appendonly", "appendfsync", "maxmemory-policy")
         try:
-            config = await self._conn.run(
-                self._conn.client.config_get("appendonly", "appendfsync", "maxmemory-policy")
-            )
+            if node is None:
+                config = await self._conn.run(client.config_get(*names))
+            else:
+                config = await self._conn.run(client.config_get(*names, target_nodes=node))
         except StoreUnavailable:
             raise
         except StoreError:
-            return Durability(None, None, f"Redis at {self._conn.where} does not allow CONFIG")
+            return Durability(None, None, f"Redis at {where} does not allow CONFIG")
         values = {_text(k): _text(v) for k, v in config.items()}
         appendonly = values.get("appendonly", "")
         fsync = values.get("appendfsync", "")
         policy = values.get("maxmemory-policy", "")
+        prefix = "" if node is None else f"{where}: "
         return Durability(
             # RDB snapshots alone lose minutes of writes: rotated refresh tokens among them.
             survives_restart=appendonly == "yes" and fsync in ("everysec", "always"),
             evicts=policy != "noeviction",
-            detail=f"appendonly {appendonly}, appendfsync {fsync}, maxmemory-policy {policy}",
+            detail=f"{prefix}appendonly {appendonly}, appendfsync {fsync}, "
+            f"maxmemory-policy {policy}",
         )
 
     async def aclose(self) -> None:

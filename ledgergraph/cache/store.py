@@ -14,6 +14,9 @@ def open_store(
 ) -> Store:
     """A Redis store when ``redis_url`` is given, else a memory store for this process alone.
 
+    ``redis://host:port/0?cluster=1`` (more seed nodes as ``&addr=host:port``) is a Redis
+    Cluster; a URL a cluster cannot serve raises ``ValueError`` saying what to write instead.
+
     Nothing is connected yet: ``await store.ping()`` to find out whether Redis answers. The
     memory store has no shared key space, so ``prefix`` and ``options`` only apply to Redis.
     """
