@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     command = args.command or "serve"
     if command == "schema":
-        from ledgergraph.schema import schema
+        from ledgergraph.api import schema
 
         print(schema.as_str())
         return 0

@@ -25,9 +25,12 @@ from enum import StrEnum
 from typing import Any
 
 from ledgergraph.cache import KeyValue, Streams, keys
+from ledgergraph.ids import GlobalId
+from ledgergraph.kinds import ObjectType, kind_for_event
 from ledgergraph.types import ConnectionStatus, TenantId
 
 __all__ = [
+    "DeliveredEvent",
     "EventKind",
     "EventLog",
     "EventSource",
@@ -49,18 +52,6 @@ class EventKind(StrEnum):
 class EventSource(StrEnum):
     LEDGERGRAPH = "LEDGERGRAPH"
     SAGE = "SAGE"
-
-
-class ObjectType(StrEnum):
-    """What an event is about: a unified object type, or the tenant's connection."""
-
-    CONTACT = "CONTACT"
-    INVOICE = "INVOICE"
-    BILL = "BILL"
-    CREDIT_NOTE = "CREDIT_NOTE"
-    PAYMENT = "PAYMENT"
-    ITEM = "ITEM"
-    CONNECTION = "CONNECTION"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +83,42 @@ class SyncEvent:
 class StoredEvent:
     cursor: str
     event: SyncEvent
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveredEvent:
+    """One event as ``syncEvents`` delivers it: the root of the ``SyncEvent`` GraphQL type."""
+
+    cursor: str
+    kind: EventKind
+    object_type: ObjectType
+    source: EventSource
+    occurred_at: dt.datetime
+    business_id: str | None
+    remote_id: str | None
+    status: str | None
+
+    @property
+    def object_id(self) -> GlobalId | None:
+        """The global ID of the object the event is about (None for CONNECTION)."""
+        kind = kind_for_event(self.object_type)
+        if kind is None or self.business_id is None or self.remote_id is None:
+            return None
+        return GlobalId(kind.type_name, self.business_id, self.remote_id)
+
+    @classmethod
+    def of(cls, stored: StoredEvent, object_type: ObjectType) -> DeliveredEvent:
+        event = stored.event
+        return cls(
+            cursor=stored.cursor,
+            kind=event.kind,
+            object_type=object_type,
+            source=event.source,
+            occurred_at=dt.datetime.fromtimestamp(event.occurred_at, dt.UTC),
+            business_id=event.business_id,
+            remote_id=event.object_id,
+            status=event.status,
+        )
 
 
 def instant(value: str | dt.datetime | float | None) -> int | None:

@@ -29,7 +29,7 @@ from ledgergraph.http.graphql import LedgerGraphView
 from ledgergraph.http.keys import DEV_TOKEN, RUNTIME, SETTINGS, SOCKETS
 from ledgergraph.runtime import Runtime, SageEndpoints, open_runtime
 from ledgergraph.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
-from ledgergraph.schema import build_schema
+from ledgergraph.api import build_schema
 from ledgergraph.security.redaction import install_log_redaction, register_secret
 from ledgergraph.security.wiring import schema_security
 from ledgergraph.settings import Settings

@@ -12,12 +12,12 @@ import httpx
 import pytest
 
 from ledgergraph import __version__
+from ledgergraph.api import schema
 from ledgergraph.auth import TenantAuthenticator
 from ledgergraph.cli import main
 from ledgergraph.dev_secrets import dev_jwt_secret
 from ledgergraph.sandbox import SandboxConfig, serve_sandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
-from ledgergraph.schema import schema
 from tests.support.browser import connect_with_link
 from tests.support.server import serve_ledgergraph, server_env
 

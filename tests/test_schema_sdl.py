@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ledgergraph.schema import schema
+from ledgergraph.api import schema
 
 SDL = Path(__file__).resolve().parent.parent / "schema.graphql"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ledgergraph import model
 from ledgergraph.errors import BadUserInput
-from ledgergraph.schema.global_id import GlobalId
+from ledgergraph.ids import GlobalId
 
 # Unified status → Sage artefact status id.
 SAGE_STATUS = {

@@ -7,32 +7,15 @@ from typing import Annotated
 
 import strawberry
 
-from ledgergraph.connectors.sage.connections import Connection
 from ledgergraph.connectors.sage.links import ConnectLinks
 from ledgergraph.resolvers.arguments import business_id
 from ledgergraph.resolvers.context import Info
-from ledgergraph.schema.connection import ConnectionStatusEnum, ConnectLinkType, SageConnection
-from ledgergraph.types import ConnectionStatus
-
-
-def to_graphql(connection: Connection | None) -> SageConnection:
-    if connection is None:
-        return SageConnection(
-            status=ConnectionStatusEnum.NOT_CONNECTED,
-            message="Not connected to Sage yet: open connectUrl in a browser to connect.",
-            record=None,
-        )
-    message = connection.reason
-    if connection.status is ConnectionStatus.CONNECTED:
-        message = None
-    return SageConnection(
-        status=ConnectionStatusEnum(connection.status.value), message=message, record=connection
-    )
+from ledgergraph.schema.connection import ConnectLinkType, SageConnection
 
 
 async def resolve_connection(info: Info) -> SageConnection:
     context = info.context
-    return to_graphql(await context.runtime.connections.get(context.tenant))
+    return SageConnection.of(await context.runtime.connections.get(context.tenant))
 
 
 async def resolve_select_business(
@@ -44,12 +27,12 @@ async def resolve_select_business(
 ) -> SageConnection:
     context = info.context
     business = business_id(str(id), field="id")
-    return to_graphql(await context.runtime.connect.select(context.tenant, business))
+    return SageConnection.of(await context.runtime.connect.select(context.tenant, business))
 
 
 async def resolve_disconnect(info: Info) -> SageConnection:
     context = info.context
-    return to_graphql(await context.runtime.connect.disconnect(context.tenant))
+    return SageConnection.of(await context.runtime.connect.disconnect(context.tenant))
 
 
 async def resolve_create_connect_link(

@@ -1,7 +1,8 @@
 """Per-request dataloaders, keyed by (business, Sage id): they de-duplicate and batch.
 
-They live in the request's context only (never a WebSocket connection's), so their in-process
-caches die with the request; the response cache behind ``SageReads`` is what lasts.
+One loader per Sage resource of ``ledgergraph.kinds.KINDS``, of the kind's loading style. They
+live in the request's context only (never a WebSocket connection's), so their in-process caches
+die with the request; the response cache behind ``SageReads`` is what lasts.
 """
 
 from __future__ import annotations
@@ -9,16 +10,15 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from ledgergraph import model
-from ledgergraph.connectors.sage import resources as r
+from ledgergraph import kinds, model
 from ledgergraph.connectors.sage.reads import SageReads
+from ledgergraph.connectors.sage.resources import Resource
 
 Key = tuple[str, str]  # (business id, Sage id)
-T = TypeVar("T")
 
 
 def _by_business(keys: Sequence[Key]) -> dict[str, list[str]]:
@@ -28,16 +28,15 @@ def _by_business(keys: Sequence[Key]) -> dict[str, list[str]]:
     return grouped
 
 
-class ByIdLoader(DataLoader[Key, T | None], Generic[T]):
+class ByIdLoader(DataLoader[Key, Any]):
     """Objects of one resource by id: one batch per business, as cheap as ``many`` makes it."""
 
-    resource: r.Resource
-
-    def __init__(self, reads: SageReads, *, batching: bool = True) -> None:
+    def __init__(self, reads: SageReads, resource: Resource, *, batching: bool = True) -> None:
         super().__init__(load_fn=self._load, max_batch_size=None if batching else 1, cache=batching)
         self._reads = reads
+        self.resource = resource
 
-    async def _load(self, keys: Sequence[Key]) -> list[T | None]:
+    async def _load(self, keys: Sequence[Key]) -> list[Any]:
         grouped = _by_business(keys)
         found = await asyncio.gather(
             *(self._reads.many(self.resource, b, ids) for b, ids in grouped.items())
@@ -48,79 +47,41 @@ class ByIdLoader(DataLoader[Key, T | None], Generic[T]):
         return [merged.get(key) for key in keys]
 
 
-class ReferenceLoader(DataLoader[Key, T | None], Generic[T]):
+class WholeListLoader(DataLoader[Key, Any]):
     """Reference data by id, served from the business's whole list (fetched once)."""
 
-    resource: r.Resource
-
-    def __init__(self, reads: SageReads, *, batching: bool = True) -> None:
+    def __init__(self, reads: SageReads, resource: Resource, *, batching: bool = True) -> None:
         super().__init__(load_fn=self._load, max_batch_size=None if batching else 1, cache=batching)
         self._reads = reads
         self._batching = batching
-        self._lists: dict[str, asyncio.Task[list[T]]] = {}
+        self.resource = resource
+        self._lists: dict[str, asyncio.Task[list[Any]]] = {}
 
-    def all(self, business: str) -> asyncio.Task[list[T]]:
+    def all(self, business: str) -> asyncio.Task[list[Any]]:
         task = self._lists.get(business)
         if task is None:
-            task = asyncio.ensure_future(self._reads.everything(self.resource, business))
+            task = asyncio.ensure_future(self._everything(business))
             self._lists[business] = task
         return task
 
-    async def _load(self, keys: Sequence[Key]) -> list[T | None]:
+    async def _everything(self, business: str) -> list[Any]:
+        return await self._reads.everything(self.resource, business)
+
+    async def _load(self, keys: Sequence[Key]) -> list[Any]:
         if not self._batching:
             # The naive baseline the benchmark compares against: one GET per reference.
             return [await self._reads.one(self.resource, b, i) for b, i in keys]
         businesses = list(dict.fromkeys(b for b, _ in keys))
         lists = await asyncio.gather(*(self.all(b) for b in businesses))
-        index: dict[Key, T] = {
-            (b, obj.remote_id): obj  # type: ignore[attr-defined]
+        index: dict[Key, Any] = {
+            (b, obj.remote_id): obj
             for b, objs in zip(businesses, lists, strict=True)
             for obj in objs
         }
         return [index.get(key) for key in keys]
 
 
-class ContactByIdLoader(ByIdLoader[model.Contact]):
-    resource = r.CONTACTS
-
-
-class InvoiceByIdLoader(ByIdLoader[model.Invoice]):
-    resource = r.INVOICES
-
-
-class BillByIdLoader(ByIdLoader[model.Bill]):
-    resource = r.BILLS
-
-
-class CreditNoteByIdLoader(ByIdLoader[model.CreditNote]):
-    resource = r.CREDIT_NOTES
-
-
-class PaymentByIdLoader(ByIdLoader[model.Payment]):
-    resource = r.PAYMENTS
-
-
-class ProductByIdLoader(ByIdLoader[model.Item]):
-    resource = r.PRODUCTS
-
-
-class ServiceByIdLoader(ByIdLoader[model.Item]):
-    resource = r.SERVICES
-
-
-class TaxRateByIdLoader(ReferenceLoader[model.TaxRate]):
-    resource = r.TAX_RATES
-
-
-class LedgerAccountByIdLoader(ReferenceLoader[model.LedgerAccount]):
-    resource = r.LEDGER_ACCOUNTS
-
-
-class BankAccountByIdLoader(ReferenceLoader[model.BankAccount]):
-    resource = r.BANK_ACCOUNTS
-
-
-class BusinessByIdLoader(DataLoader[str, model.Business]):
+class BusinessDetailsLoader(DataLoader[str, model.Business]):
     def __init__(self, reads: SageReads) -> None:
         super().__init__(load_fn=self._load)
         self._reads = reads
@@ -129,7 +90,7 @@ class BusinessByIdLoader(DataLoader[str, model.Business]):
         return list(await asyncio.gather(*(self._reads.business_details(k) for k in keys)))
 
 
-class FinancialSettingsByBusinessLoader(DataLoader[str, model.FinancialSettings]):
+class FinancialSettingsLoader(DataLoader[str, model.FinancialSettings]):
     def __init__(self, reads: SageReads) -> None:
         super().__init__(load_fn=self._load)
         self._reads = reads
@@ -144,40 +105,44 @@ class FinancialSettingsByBusinessLoader(DataLoader[str, model.FinancialSettings]
 
 
 class Loaders:
-    """The loaders of one request."""
+    """The loaders of one request: one per Sage resource of every kind, built from ``KINDS``."""
 
     def __init__(self, reads: SageReads, *, batching: bool = True) -> None:
         """``batching=False`` turns batching and de-duplication off (a benchmark baseline)."""
         self.reads = reads
         self.batching = batching
-        self.business = BusinessByIdLoader(reads)
-        self.financial_settings = FinancialSettingsByBusinessLoader(reads)
-        self.contact = ContactByIdLoader(reads, batching=batching)
-        self.invoice = InvoiceByIdLoader(reads, batching=batching)
-        self.bill = BillByIdLoader(reads, batching=batching)
-        self.credit_note = CreditNoteByIdLoader(reads, batching=batching)
-        self.payment = PaymentByIdLoader(reads, batching=batching)
-        self.product = ProductByIdLoader(reads, batching=batching)
-        self.service = ServiceByIdLoader(reads, batching=batching)
-        self.tax_rate = TaxRateByIdLoader(reads, batching=batching)
-        self.ledger_account = LedgerAccountByIdLoader(reads, batching=batching)
-        self.bank_account = BankAccountByIdLoader(reads, batching=batching)
+        self.business = BusinessDetailsLoader(reads)
+        self.financial_settings = FinancialSettingsLoader(reads)
+        self._by_resource: dict[str, DataLoader[Key, Any]] = {}
+        for kind in kinds.KINDS:
+            for resource in kind.resources:
+                loader = WholeListLoader if kind.loading is kinds.Loading.WHOLE_LIST else ByIdLoader
+                self._by_resource[resource.name] = loader(reads, resource, batching=batching)
 
-    def prime(self, objects: Sequence[Any]) -> None:
+    def of(self, resource: Resource) -> DataLoader[Key, Any]:
+        """The loader of ``resource`` by (business, Sage id)."""
+        return self._by_resource[resource.name]
+
+    def whole_list(self, resource: Resource) -> WholeListLoader:
+        """The loader of a resource read as whole lists (``Loading.WHOLE_LIST``)."""
+        loader = self._by_resource[resource.name]
+        if not isinstance(loader, WholeListLoader):
+            raise TypeError(f"{resource.name} is loaded by id, not as a whole list")
+        return loader
+
+    async def load(self, kind: kinds.ObjectKind, key: Key) -> Any | None:
+        """An object of ``kind`` by (business, Sage id), from the first resource that has it."""
+        for resource in kind.resources:
+            found = await self.of(resource).load(key)
+            if found is not None:
+                return found
+        return None
+
+    def prime(self, objects: Sequence[model.Record]) -> None:
         """Remember objects a list already returned, so resolving them costs nothing."""
         if not self.batching:
             return
         for obj in objects:
-            loader = self._loader_for(obj)
-            if loader is not None:
-                loader.prime((obj.business_id, obj.remote_id), obj)
-
-    def _loader_for(self, obj: Any) -> DataLoader[Key, Any] | None:
-        table: dict[type, DataLoader[Key, Any]] = {
-            model.Contact: self.contact,
-            model.Invoice: self.invoice,
-            model.Bill: self.bill,
-            model.CreditNote: self.credit_note,
-            model.Payment: self.payment,
-        }
-        return table.get(type(obj))
+            kind = next((k for k in kinds.KINDS if type(obj) is k.model), None)
+            if kind is not None and len(kind.resources) == 1:
+                self.of(kind.resource).prime((obj.business_id, obj.remote_id), obj)

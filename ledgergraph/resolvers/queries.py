@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 
-from ledgergraph import model
-from ledgergraph.connectors.sage import resources as r
+from ledgergraph import kinds, model
 from ledgergraph.errors import NotFound
+from ledgergraph.ids import GlobalId
 from ledgergraph.resolvers.arguments import document_filters
-from ledgergraph.resolvers.context import Context, Info
-from ledgergraph.resolvers.lists import business_of, reference_window, sage_window
-from ledgergraph.schema.global_id import GlobalId
-from ledgergraph.schema.pagination import build_connection, page_window
-
-BusinessArg = Annotated[
-    strawberry.ID | None,
-    strawberry.argument(description="A business of the Sage user (default: the selected one)."),
-]
-First = Annotated[int | None, strawberry.argument(description="Page size, 1-200 (default 20).")]
-After = Annotated[str | None, strawberry.argument(description="Continue after this cursor.")]
-ModifiedSince = Annotated[
-    dt.datetime | None, strawberry.argument(description="Only objects changed since then.")
-]
+from ledgergraph.resolvers.context import Info
+from ledgergraph.resolvers.lists import sage_window, whole_list_window
+from ledgergraph.schema.arguments import After, BusinessArg, First, ModifiedSince
 
 
 async def resolve_contacts(
@@ -41,11 +29,16 @@ async def resolve_contacts(
     if kind is not None:
         filters["contact_type_id"] = "VENDOR" if kind is model.ContactKind.SUPPLIER else "CUSTOMER"
     return await sage_window(
-        info.context, r.CONTACTS, business=business, first=first, after=after, filters=filters
+        info.context,
+        kinds.CONTACT.resource,
+        business=business,
+        first=first,
+        after=after,
+        filters=filters,
     )
 
 
-def _documents(resource: r.Resource) -> Any:
+def _documents(kind: kinds.ObjectKind) -> Any:
     async def resolve(
         info: Info,
         business: BusinessArg = None,
@@ -67,15 +60,20 @@ def _documents(resource: r.Resource) -> Any:
             search=search,
         )
         return await sage_window(
-            info.context, resource, business=business, first=first, after=after, filters=filters
+            info.context,
+            kind.resource,
+            business=business,
+            first=first,
+            after=after,
+            filters=filters,
         )
 
     return resolve
 
 
-resolve_invoices = _documents(r.INVOICES)
-resolve_bills = _documents(r.BILLS)
-resolve_credit_notes = _documents(r.CREDIT_NOTES)
+resolve_invoices = _documents(kinds.INVOICE)
+resolve_bills = _documents(kinds.BILL)
+resolve_credit_notes = _documents(kinds.CREDIT_NOTE)
 
 
 async def resolve_payments(
@@ -92,7 +90,12 @@ async def resolve_payments(
         modified_since=modified_since, contact=contact, from_date=from_date, to_date=to_date
     )
     return await sage_window(
-        info.context, r.PAYMENTS, business=business, first=first, after=after, filters=filters
+        info.context,
+        kinds.PAYMENT.resource,
+        business=business,
+        first=first,
+        after=after,
+        filters=filters,
     )
 
 
@@ -103,9 +106,9 @@ async def resolve_tax_rates(
     after: After = None,
     kind: model.TaxKind | None = None,
 ) -> Any:
-    return await reference_window(
+    return await whole_list_window(
         info.context,
-        info.context.loaders.tax_rate,
+        kinds.TAX_RATE,
         business=business,
         first=first,
         after=after,
@@ -121,9 +124,9 @@ async def resolve_ledger_accounts(
     classification: model.AccountClassification | None = None,
     role: model.AccountRole | None = None,
 ) -> Any:
-    return await reference_window(
+    return await whole_list_window(
         info.context,
-        info.context.loaders.ledger_account,
+        kinds.LEDGER_ACCOUNT,
         business=business,
         first=first,
         after=after,
@@ -137,12 +140,8 @@ async def resolve_ledger_accounts(
 async def resolve_bank_accounts(
     info: Info, business: BusinessArg = None, first: First = None, after: After = None
 ) -> Any:
-    return await reference_window(
-        info.context,
-        info.context.loaders.bank_account,
-        business=business,
-        first=first,
-        after=after,
+    return await whole_list_window(
+        info.context, kinds.BANK_ACCOUNT, business=business, first=first, after=after
     )
 
 
@@ -153,68 +152,29 @@ async def resolve_items(
     after: After = None,
     kind: model.ItemKind | None = None,
 ) -> Any:
-    context = info.context
-    offset, size = page_window(first, after)
-    business_id = await business_of(context, business)
-    reads = context.loaders.reads
-    products, services = await asyncio.gather(
-        reads.everything(r.PRODUCTS, business_id), reads.everything(r.SERVICES, business_id)
-    )
-    everything = [i for i in [*products, *services] if kind is None or i.kind is kind]
-    return build_connection(
-        everything[offset : offset + size], offset=offset, total=len(everything)
+    return await whole_list_window(
+        info.context,
+        kinds.ITEM,
+        business=business,
+        first=first,
+        after=after,
+        keep=lambda item: kind is None or item.kind is kind,
     )
 
 
-def _by_id(type_name: str) -> Any:
+def by_id(kind: kinds.ObjectKind) -> Any:
+    """The root field that reads one object of ``kind`` by its global ID."""
+
     async def resolve(info: Info, id: strawberry.ID) -> Any:
-        return await load_node(info.context, GlobalId.decode(str(id), expect=type_name))
+        return await info.context.load_node(GlobalId.decode(str(id), expect=kind.type_name))
 
     return resolve
-
-
-resolve_contact = _by_id("Contact")
-resolve_invoice = _by_id("Invoice")
-resolve_bill = _by_id("Bill")
-resolve_credit_note = _by_id("CreditNote")
-resolve_payment = _by_id("Payment")
 
 
 async def resolve_node(info: Info, id: strawberry.ID) -> Any:
     gid = GlobalId.decode(str(id))
     try:
-        return await load_node(info.context, gid)
+        return await info.context.load_node(gid)
     except NotFound:
         # Relay: node(id:) is null for an object that does not exist (or is not this tenant's).
         return None
-
-
-async def load_node(context: Context, gid: GlobalId) -> Any:
-    connection = await context.connection()
-    business = next((b for b in connection.available if b.id == gid.business_id), None)
-    if business is None:
-        # Checked against the caller's own connection before any Sage call.
-        raise NotFound(f"No {gid.type_name} with this ID is visible to this tenant.")
-    if gid.type_name == "Business":
-        return business
-    loaders = context.loaders
-    key = (gid.business_id, gid.remote_id)
-    if gid.type_name == "Item":
-        found = await loaders.product.load(key) or await loaders.service.load(key)
-    else:
-        loader: Any = {
-            "Contact": loaders.contact,
-            "Invoice": loaders.invoice,
-            "Bill": loaders.bill,
-            "CreditNote": loaders.credit_note,
-            "Payment": loaders.payment,
-            "TaxRate": loaders.tax_rate,
-            "LedgerAccount": loaders.ledger_account,
-            "BankAccount": loaders.bank_account,
-        }.get(gid.type_name)
-        if loader is None:
-            raise NotFound(f"There is no object type {gid.type_name!r}.")
-        found = await loader.load(key)
-    if found is None:
-        raise NotFound(f"No {gid.type_name} with this ID exists in the business.")
-    return found

@@ -11,70 +11,22 @@ each event it delivers, so each event's ``object`` is loaded fresh.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import strawberry
 
 from ledgergraph.cache import CursorExpired, InvalidCursor
-from ledgergraph.errors import BadUserInput, CursorExpiredError, NotFound
-from ledgergraph.events import EventKind, EventSource, ObjectType, StoredEvent, SyncEvent
+from ledgergraph.errors import BadUserInput, CursorExpiredError
+from ledgergraph.events import DeliveredEvent, ObjectType, SyncEvent
 from ledgergraph.resolvers.arguments import business_id_from
 from ledgergraph.resolvers.context import Context, Info
-from ledgergraph.resolvers.queries import load_node
-from ledgergraph.schema.global_id import GlobalId
+from ledgergraph.schema.arguments import BusinessArg
 from ledgergraph.sync.kinds import kinds_for
 from ledgergraph.types import TenantId
 
-__all__ = ["TYPE_NAMES", "DeliveredEvent", "resolve_object", "resolve_sync_events"]
-
-# The global-ID type name of each object type's unified objects.
-TYPE_NAMES: dict[ObjectType, str] = {
-    ObjectType.CONTACT: "Contact",
-    ObjectType.INVOICE: "Invoice",
-    ObjectType.BILL: "Bill",
-    ObjectType.CREDIT_NOTE: "CreditNote",
-    ObjectType.PAYMENT: "Payment",
-    ObjectType.ITEM: "Item",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveredEvent:
-    """One event as ``syncEvents`` hands it to the ``SyncEvent`` GraphQL type."""
-
-    cursor: str
-    kind: EventKind
-    object_type: ObjectType
-    source: EventSource
-    occurred_at: dt.datetime
-    business_id: str | None
-    remote_id: str | None
-    status: str | None
-
-    @property
-    def object_id(self) -> str | None:
-        type_name = TYPE_NAMES.get(self.object_type)
-        if type_name is None or self.business_id is None or self.remote_id is None:
-            return None
-        return GlobalId(type_name, self.business_id, self.remote_id).encode()
-
-    @classmethod
-    def of(cls, stored: StoredEvent, object_type: ObjectType) -> DeliveredEvent:
-        event = stored.event
-        return cls(
-            cursor=stored.cursor,
-            kind=event.kind,
-            object_type=object_type,
-            source=event.source,
-            occurred_at=dt.datetime.fromtimestamp(event.occurred_at, dt.UTC),
-            business_id=event.business_id,
-            remote_id=event.object_id,
-            status=event.status,
-        )
+__all__ = ["resolve_sync_events"]
 
 
 Types = Annotated[
@@ -89,10 +41,6 @@ Since = Annotated[
         description="Replay every event after this cursor (a SyncEvent.cursor received "
         "earlier), then follow new ones. Default: only events from now on."
     ),
-]
-BusinessArg = Annotated[
-    strawberry.ID | None,
-    strawberry.argument(description="A business of the Sage user (default: the selected one)."),
 ]
 
 
@@ -144,7 +92,8 @@ async def _deliver(
                     object_type = _wanted(stored.event, business, wanted)
                     if object_type is None:
                         continue
-                    _begin_event(context)
+                    # Each event's object is loaded afresh, not from the last event's loaders.
+                    context.forget()
                     yield DeliveredEvent.of(stored, object_type)
         except CursorExpired:
             # This subscriber fell behind the stream's bounds (a burst, a slow client).
@@ -168,27 +117,8 @@ def _wanted(
     return object_type
 
 
-def _begin_event(context: Context) -> None:
-    """Drop what the operation cached (loaders, connection): each event starts from scratch."""
-    context._loaders = None
-    context._connection = None
-
-
 def _expired() -> CursorExpiredError:
     return CursorExpiredError(
         "Events after this cursor are no longer kept, so some changes cannot be replayed. "
         "Re-query the data you display, then subscribe again without since."
     )
-
-
-async def resolve_object(root: DeliveredEvent, info: Info) -> Any:
-    """The object as it is now, through this event's own loaders; null for deletions."""
-    if root.kind not in (EventKind.CREATED, EventKind.UPDATED):
-        return None
-    type_name = TYPE_NAMES.get(root.object_type)
-    if type_name is None or root.business_id is None or root.remote_id is None:
-        return None
-    try:
-        return await load_node(info.context, GlobalId(type_name, root.business_id, root.remote_id))
-    except NotFound:
-        return None  # deleted again since the event

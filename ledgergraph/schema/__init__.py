@@ -1,68 +1,60 @@
-"""The GraphQL schema: Strawberry types, inputs and the schema object."""
+"""The GraphQL schema's declarations: Strawberry types, interfaces, enums, scalars and inputs.
+
+The schema declares; resolvers compute. Nothing here imports ``ledgergraph.resolvers``: a field
+that needs more than its root holds asks ``info.context`` (see ``schema.request``), and the
+root types, whose fields are the resolvers' functions, are assembled in ``ledgergraph.api``.
+"""
 
 from __future__ import annotations
 
-import functools
-from decimal import Decimal
+from strawberry.types.base import get_object_definition
 
-import strawberry
-from strawberry.schema.config import StrawberryConfig
-
+from ledgergraph.kinds import KINDS
 from ledgergraph.schema.accounting import BankAccount, Item, LedgerAccount, TaxRate
-from ledgergraph.schema.base import LedgerGraphSchema
 from ledgergraph.schema.business import Business
 from ledgergraph.schema.contact import Contact
-from ledgergraph.schema.decimal_scalar import DECIMAL
 from ledgergraph.schema.documents import Bill, CreditNote, Invoice
-from ledgergraph.schema.extensions.error_codes import ErrorCodes
-from ledgergraph.schema.extensions.idempotent_replay import IdempotentReplay
-from ledgergraph.schema.extensions.query_limits import query_limit_extensions
-from ledgergraph.schema.extensions.scopes import CredentialScopes
-from ledgergraph.schema.mutation import Mutation
+from ledgergraph.schema.node import Node
 from ledgergraph.schema.payment import Payment
-from ledgergraph.schema.query import Query
-from ledgergraph.schema.subscription import Subscription
-from ledgergraph.security.limits import SchemaSecurity
+
+__all__ = [
+    "BankAccount",
+    "Bill",
+    "Business",
+    "Contact",
+    "CreditNote",
+    "Invoice",
+    "Item",
+    "LedgerAccount",
+    "Node",
+    "Payment",
+    "TaxRate",
+    "object_types",
+]
 
 
-@functools.cache
-def build_schema(security: SchemaSecurity = SchemaSecurity()) -> strawberry.Schema:  # noqa: B008
-    """The schema with ``security``'s query limits and introspection setting (built once per
-    configuration: the validation cache is per schema)."""
-    return LedgerGraphSchema(
-        query=Query,
-        mutation=Mutation,
-        subscription=Subscription,
-        extensions=[
-            lambda: ErrorCodes(hide_suggestions=not security.introspection),
-            IdempotentReplay,
-            CredentialScopes,
-            *query_limit_extensions(
-                security.limits,
-                introspection=security.introspection,
-                parser_cache_size=security.parser_cache_size,
-                validation_cache_size=security.validation_cache_size,
-            ),
-        ],
-        # Objects are returned as plain model instances; each type's is_type_of tells them
-        # apart, so every concrete type must be in the schema even if no field names it.
-        types=[
-            Invoice,
-            Bill,
-            CreditNote,
-            Business,
-            Contact,
-            Payment,
-            Item,
-            BankAccount,
-            LedgerAccount,
-            TaxRate,
-        ],
-        config=StrawberryConfig(auto_camel_case=True),
-        scalar_overrides={Decimal: DECIMAL},
-    )
+def object_types() -> list[type]:
+    """The GraphQL type of every kind of ``ledgergraph.kinds.KINDS``, in that order.
+
+    Resolvers return plain model objects, told apart by each type's ``is_type_of``; so every
+    concrete type must be in the schema even if no field names it.
+    """
+    declared = {_graphql_name(t): t for t in _concrete_nodes(Node)}
+    missing = [k.type_name for k in KINDS if k.type_name not in declared]
+    if missing:
+        raise LookupError(f"No Strawberry type implements Node for the kinds {missing}")
+    return [declared[k.type_name] for k in KINDS]
 
 
-schema = build_schema()
+def _concrete_nodes(interface: type) -> list[type]:
+    found: list[type] = []
+    cls: type
+    for cls in interface.__subclasses__():
+        if not get_object_definition(cls, strict=True).is_interface:
+            found.append(cls)
+        found.extend(_concrete_nodes(cls))
+    return found
 
-__all__ = ["build_schema", "schema"]
+
+def _graphql_name(cls: type) -> str:
+    return get_object_definition(cls, strict=True).name

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 
-from ledgergraph import model
-from ledgergraph.resolvers import references
+from ledgergraph import kinds
 from ledgergraph.schema.enums import (
     AccountClassification,
     AccountRole,
@@ -17,7 +15,7 @@ from ledgergraph.schema.enums import (
     TaxKind,
     TaxSystem,
 )
-from ledgergraph.schema.node import Node
+from ledgergraph.schema.node import Node, follows, recognises
 from ledgergraph.schema.scalars import Money
 
 
@@ -38,9 +36,7 @@ class TaxRate(Node):
     is_combined: bool
     is_visible: bool
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, model.TaxRate)
+    is_type_of = recognises(kinds.TAX_RATE)
 
 
 @strawberry.type(description="An account of the chart of accounts.")
@@ -53,11 +49,9 @@ class LedgerAccount(Node):
     is_control_account: bool
     visible_in_sales: bool
     visible_in_purchases: bool
-    default_tax_rate: TaxRate | None = strawberry.field(resolver=references.default_tax_rate_of)
+    default_tax_rate: TaxRate | None = follows(kinds.TAX_RATE)
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, model.LedgerAccount)
+    is_type_of = recognises(kinds.LEDGER_ACCOUNT)
 
 
 @strawberry.type(description="A product, stock item or service the business sells or buys.")
@@ -68,17 +62,11 @@ class Item(Node):
     sales_price: Money | None
     purchase_price: Money | None
     is_active: bool
-    sales_ledger_account: LedgerAccount | None = strawberry.field(
-        resolver=references.sales_ledger_account_of
-    )
-    purchase_ledger_account: LedgerAccount | None = strawberry.field(
-        resolver=references.purchase_ledger_account_of
-    )
-    sales_tax_rate: TaxRate | None = strawberry.field(resolver=references.sales_tax_rate_of)
+    sales_ledger_account: LedgerAccount | None = follows(kinds.LEDGER_ACCOUNT)
+    purchase_ledger_account: LedgerAccount | None = follows(kinds.LEDGER_ACCOUNT)
+    sales_tax_rate: TaxRate | None = follows(kinds.TAX_RATE)
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, model.Item)
+    is_type_of = recognises(kinds.ITEM)
 
 
 @strawberry.type(description="A bank, cash, credit card or loan account.")
@@ -92,8 +80,6 @@ class BankAccount(Node):
     balance: Money | None
     currency: str | None
     is_active: bool
-    ledger_account: LedgerAccount | None = strawberry.field(resolver=references.ledger_account_of)
+    ledger_account: LedgerAccount | None = follows(kinds.LEDGER_ACCOUNT)
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, model.BankAccount)
+    is_type_of = recognises(kinds.BANK_ACCOUNT)

@@ -12,12 +12,14 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from ledgergraph import model
-from ledgergraph.resolvers.context import Info
-from ledgergraph.schema.global_id import encode
-from ledgergraph.schema.node import Node
+from ledgergraph import kinds
+from ledgergraph.ids import business_gid
+from ledgergraph.schema.node import Node, recognises
+from ledgergraph.schema.request import Info
 from ledgergraph.schema.scalars import Address
 from ledgergraph.types import BusinessRef
+
+Root = strawberry.Parent[BusinessRef]
 
 
 @strawberry.type(description="How the business keeps its books.")
@@ -29,68 +31,74 @@ class FinancialSettings:
     multi_currency_enabled: bool
 
 
-async def _details(root: BusinessRef, info: Info) -> model.Business:
-    return await info.context.loaders.business.load(root.id)
+def _id(root: Root) -> strawberry.ID:
+    return strawberry.ID(business_gid(root.id))
+
+
+def _remote_id(root: Root) -> str:
+    return root.id
+
+
+async def _country_code(root: Root, info: Info) -> str | None:
+    return root.country_code or (await info.context.business_details(root.id)).country_code
+
+
+async def _currency(root: Root, info: Info) -> str | None:
+    if root.currency:
+        return root.currency
+    return (await info.context.financial_settings(root.id)).base_currency
+
+
+async def _address(root: Root, info: Info) -> Any:
+    return (await info.context.business_details(root.id)).address
+
+
+async def _telephone(root: Root, info: Info) -> str | None:
+    return (await info.context.business_details(root.id)).telephone
+
+
+async def _website(root: Root, info: Info) -> str | None:
+    return (await info.context.business_details(root.id)).website
+
+
+async def _financial_settings(root: Root, info: Info) -> Any:
+    return await info.context.financial_settings(root.id)
+
+
+async def _selected(root: Root, info: Info) -> bool:
+    return await info.context.is_selected_business(root.id)
+
+
+async def _remote_data(root: Root, info: Info) -> JSON:
+    return cast(JSON, (await info.context.business_details(root.id)).remote_data)
 
 
 @strawberry.type(description="A Sage Accounting business.")
 class Business(Node):
     name: str
-
-    @strawberry.field(
+    id: strawberry.ID = strawberry.field(
+        resolver=_id,
         description="Opaque global ID: what business arguments, selectBusiness(id:) and "
-        "node(id:) take."
+        "node(id:) take.",
     )
-    def id(self) -> strawberry.ID:
-        ref: BusinessRef = self  # type: ignore[assignment]
-        return strawberry.ID(encode("Business", ref.id, ref.id))
-
-    @strawberry.field(  # type: ignore[misc]
-        description="Sage's id of the business (sent as X-Business)."
+    remote_id: str = strawberry.field(
+        resolver=_remote_id, description="Sage's id of the business (sent as X-Business)."
     )
-    def remote_id(self) -> str:
-        ref: BusinessRef = self  # type: ignore[assignment]
-        return ref.id
+    country_code: str | None = strawberry.field(
+        resolver=_country_code, description="ISO country code, e.g. GB, IE, CA, US, FR, ES, DE."
+    )
+    currency: str | None = strawberry.field(
+        resolver=_currency, description="The base currency of the books."
+    )
+    address: Address | None = strawberry.field(resolver=_address)
+    telephone: str | None = strawberry.field(resolver=_telephone)
+    website: str | None = strawberry.field(resolver=_website)
+    financial_settings: FinancialSettings | None = strawberry.field(resolver=_financial_settings)
+    selected: bool = strawberry.field(
+        resolver=_selected, description="True for the business the connection uses by default."
+    )
+    remote_data: JSON = strawberry.field(
+        resolver=_remote_data, description="Sage's raw /businesses/{id} payload."
+    )
 
-    @strawberry.field(description="ISO country code, e.g. GB, IE, CA, US, FR, ES, DE.")
-    async def country_code(self, info: Info) -> str | None:
-        ref: BusinessRef = self  # type: ignore[assignment]
-        return ref.country_code or (await _details(ref, info)).country_code
-
-    @strawberry.field(description="The base currency of the books.")
-    async def currency(self, info: Info) -> str | None:
-        ref: BusinessRef = self  # type: ignore[assignment]
-        if ref.currency:
-            return ref.currency
-        return (await info.context.loaders.financial_settings.load(ref.id)).base_currency
-
-    @strawberry.field
-    async def address(self, info: Info) -> Address | None:
-        return (await _details(self, info)).address  # type: ignore[arg-type, return-value]
-
-    @strawberry.field
-    async def telephone(self, info: Info) -> str | None:
-        return (await _details(self, info)).telephone  # type: ignore[arg-type]
-
-    @strawberry.field
-    async def website(self, info: Info) -> str | None:
-        return (await _details(self, info)).website  # type: ignore[arg-type]
-
-    @strawberry.field
-    async def financial_settings(self, info: Info) -> FinancialSettings | None:
-        ref: BusinessRef = self  # type: ignore[assignment]
-        return await info.context.loaders.financial_settings.load(ref.id)  # type: ignore[return-value]
-
-    @strawberry.field(description="True for the business the connection uses by default.")
-    async def selected(self, info: Info) -> bool:
-        ref: BusinessRef = self  # type: ignore[assignment]
-        connection = await info.context.connection()
-        return connection.business is not None and connection.business.id == ref.id
-
-    @strawberry.field(description="Sage's raw /businesses/{id} payload.")
-    async def remote_data(self, info: Info) -> JSON:
-        return cast(JSON, (await _details(self, info)).remote_data)  # type: ignore[arg-type]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, BusinessRef)
+    is_type_of = recognises(kinds.BUSINESS)

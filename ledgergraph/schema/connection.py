@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import cast
+from typing import Any
 
 import strawberry
 
-from ledgergraph.connectors.sage.connections import Connection
-from ledgergraph.connectors.sage.links import ConnectLinks
-from ledgergraph.resolvers.context import Info
+from ledgergraph.connectors.sage.connections import Connection as StoredConnection
 from ledgergraph.schema.business import Business
+from ledgergraph.schema.request import Info
 from ledgergraph.types import ConnectionStatus
 
 
@@ -35,27 +34,45 @@ class ConnectLinkType:
     expires_at: dt.datetime = strawberry.field(description="When the link stops working.")
 
 
+def _business(root: strawberry.Parent[SageConnection]) -> Any:
+    return None if root.record is None else root.record.business
+
+
+def _available_businesses(root: strawberry.Parent[SageConnection]) -> Any:
+    return list(root.record.available if root.record else ())
+
+
+async def _connect_url(info: Info) -> str:
+    return await info.context.new_connect_url()
+
+
 @strawberry.type(name="SageConnection", description="The tenant's connection to Sage Accounting.")
 class SageConnection:
     status: ConnectionStatusEnum
-
-    @strawberry.field(description="The business every request goes to (sent as X-Business).")
-    def business(self) -> Business | None:
-        if self.record is None or self.record.business is None:
-            return None
-        return cast(Business, self.record.business)
-
-    @strawberry.field(description="The Sage user's businesses; pick one with selectBusiness.")
-    def available_businesses(self) -> list[Business]:
-        return cast(list[Business], list(self.record.available if self.record else ()))
-
     message: str | None = strawberry.field(description="What to do next, when not CONNECTED.")
-    record: strawberry.Private[Connection | None]
-
-    @strawberry.field(
-        description="A one-time, short-lived link (see createConnectLink) a browser opens to "
-        "connect or reconnect; a new one each time it is asked for."
+    record: strawberry.Private[StoredConnection | None]
+    business: Business | None = strawberry.field(
+        resolver=_business,
+        description="The business every request goes to (sent as X-Business).",
     )
-    async def connect_url(self, info: Info) -> str:
-        context = info.context
-        return (await ConnectLinks.of(context.runtime).create(context.tenant)).url
+    available_businesses: list[Business] = strawberry.field(
+        resolver=_available_businesses,
+        description="The Sage user's businesses; pick one with selectBusiness.",
+    )
+    connect_url: str = strawberry.field(
+        resolver=_connect_url,
+        description="A one-time, short-lived link (see createConnectLink) a browser opens to "
+        "connect or reconnect; a new one each time it is asked for.",
+    )
+
+    @classmethod
+    def of(cls, stored: StoredConnection | None) -> SageConnection:
+        """The GraphQL view of the tenant's stored connection (None: never connected)."""
+        if stored is None:
+            return cls(
+                status=ConnectionStatusEnum.NOT_CONNECTED,
+                message="Not connected to Sage yet: open connectUrl in a browser to connect.",
+                record=None,
+            )
+        message = None if stored.status is ConnectionStatus.CONNECTED else stored.reason
+        return cls(status=ConnectionStatusEnum(stored.status.value), message=message, record=stored)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import strawberry
 
 from ledgergraph import model
+from ledgergraph.kinds import CONTACT
 from ledgergraph.schema.enums import ContactKind
-from ledgergraph.schema.node import Node
+from ledgergraph.schema.node import Node, recognises
 from ledgergraph.schema.scalars import Address, Money
 
 
@@ -39,6 +39,4 @@ class Contact(Node):
     def is_supplier(self) -> bool:
         return model.ContactKind.SUPPLIER in self.kinds
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, model.Contact)
+    is_type_of = recognises(CONTACT)

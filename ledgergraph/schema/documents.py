@@ -8,13 +8,17 @@ from typing import Any
 
 import strawberry
 
-from ledgergraph import model
-from ledgergraph.resolvers import references
+from ledgergraph import kinds, model
 from ledgergraph.schema.accounting import Item, LedgerAccount, TaxRate
 from ledgergraph.schema.contact import Contact
 from ledgergraph.schema.enums import DocumentStatus
-from ledgergraph.schema.node import Node
+from ledgergraph.schema.node import Node, follows, recognises
+from ledgergraph.schema.request import Info
 from ledgergraph.schema.scalars import Money
+
+
+async def _item(root: strawberry.Parent[model.LineItem], info: Info) -> Any:
+    return await info.context.referenced_item(root)
 
 
 @strawberry.type(description="A line of an invoice, bill or credit note.")
@@ -27,9 +31,13 @@ class LineItem:
     tax_amount: Money
     total_amount: Money
     discount_amount: Money | None
-    tax_rate: TaxRate | None = strawberry.field(resolver=references.tax_rate_of)
-    ledger_account: LedgerAccount | None = strawberry.field(resolver=references.ledger_account_of)
-    item: Item | None = strawberry.field(resolver=references.item_of)
+    tax_rate: TaxRate | None = follows(kinds.TAX_RATE)
+    ledger_account: LedgerAccount | None = follows(kinds.LEDGER_ACCOUNT)
+    item: Item | None = strawberry.field(resolver=_item)
+
+
+def _contact_name(root: strawberry.Parent[model.Document]) -> str | None:
+    return root.contact.displayed_as if root.contact else None
 
 
 @strawberry.interface(description="What invoices, bills and credit notes share.")
@@ -49,32 +57,25 @@ class Document(Node):
     created_at: dt.datetime | None
     updated_at: dt.datetime | None
     void_reason: str | None
-    contact: Contact | None = strawberry.field(resolver=references.contact_of)
-
-    @strawberry.field(description="The contact's name as Sage embedded it (costs no call).")
-    def contact_name(self) -> str | None:
-        ref: model.Ref | None = getattr(self, "contact", None)
-        return ref.displayed_as if ref else None
+    contact: Contact | None = follows(kinds.CONTACT)
+    contact_name: str | None = strawberry.field(
+        resolver=_contact_name,
+        description="The contact's name as Sage embedded it (costs no call).",
+    )
 
 
 @strawberry.type(description="A sales invoice.")
 class Invoice(Document):
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, model.Invoice)
+    is_type_of = recognises(kinds.INVOICE)
 
 
 @strawberry.type(description="A purchase invoice (a bill from a supplier).")
 class Bill(Document):
     vendor_reference: str | None
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, model.Bill)
+    is_type_of = recognises(kinds.BILL)
 
 
 @strawberry.type(description="A sales credit note.")
 class CreditNote(Document):
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, model.CreditNote)
+    is_type_of = recognises(kinds.CREDIT_NOTE)

@@ -1,45 +1,7 @@
-"""Opaque global IDs: ``base64url("<Type>:<business id>:<Sage id>")``.
+"""Moved to ``ledgergraph.ids``; kept for the modules outside schema/ that still import it from
+here (``http/connect.py``, ``http/admin.py``, ``connectors/sage/passthrough.py`` and some tests).
+Import ``ledgergraph.ids`` instead."""
 
-They carry the business, so ``node(id:)`` knows where to look; the caller's access to that
-business is checked before any Sage call.
-"""
+from ledgergraph.ids import GlobalId, encode
 
-from __future__ import annotations
-
-import base64
-import binascii
-from dataclasses import dataclass
-
-from ledgergraph.errors import BadUserInput
-
-
-@dataclass(frozen=True, slots=True)
-class GlobalId:
-    type_name: str
-    business_id: str
-    remote_id: str
-
-    def encode(self) -> str:
-        raw = f"{self.type_name}:{self.business_id}:{self.remote_id}".encode()
-        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-    @classmethod
-    def decode(cls, value: str, *, expect: str | tuple[str, ...] | None = None) -> GlobalId:
-        try:
-            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-            raise BadUserInput(f"{value!r} is not a LedgerGraph ID.", field="id") from exc
-        parts = raw.split(":", 2)
-        if len(parts) != 3 or not all(parts):
-            raise BadUserInput(f"{value!r} is not a LedgerGraph ID.", field="id")
-        found = cls(*parts)
-        allowed = (expect,) if isinstance(expect, str) else expect
-        if allowed and found.type_name not in allowed:
-            raise BadUserInput(
-                f"ID {value!r} is a {found.type_name}, not a {' or '.join(allowed)}.", field="id"
-            )
-        return found
-
-
-def encode(type_name: str, business_id: str, remote_id: str) -> str:
-    return GlobalId(type_name, business_id, remote_id).encode()
+__all__ = ["GlobalId", "encode"]

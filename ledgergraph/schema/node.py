@@ -1,28 +1,57 @@
-"""The Relay ``Node`` interface every unified object implements."""
+"""The Relay ``Node`` interface every unified object implements, and ``follows``: how a type
+declares a field that follows a reference to another object."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 from ledgergraph import model
-from ledgergraph.schema.global_id import encode
+from ledgergraph.ids import GlobalId
+from ledgergraph.kinds import ObjectKind
+from ledgergraph.schema.request import Info
+
+
+def _id(root: strawberry.Parent[model.Record]) -> strawberry.ID:
+    type_name = type(root).__name__
+    return strawberry.ID(GlobalId(type_name, root.business_id, root.remote_id).encode())
+
+
+def _remote_data(root: strawberry.Parent[model.Record]) -> JSON:
+    return cast(JSON, root.remote_data)
 
 
 @strawberry.interface(description="An object with an opaque, globally unique ID.")
 class Node:
-    @strawberry.field(description="Opaque global ID; pass it to node(id:) or as a filter.")
-    def id(self) -> strawberry.ID:
-        record = cast(model.Record, self)
-        return strawberry.ID(encode(type(record).__name__, record.business_id, record.remote_id))
-
     remote_id: str = strawberry.field(description="Sage's own id of this object.")
-
-    @strawberry.field(
-        description="The raw Sage payload: the escape hatch for fields the unified model does "
-        "not cover. Only sent when asked for."
+    id: strawberry.ID = strawberry.field(
+        resolver=_id, description="Opaque global ID; pass it to node(id:) or as a filter."
     )
-    def remote_data(self) -> JSON:
-        return cast(JSON, cast(model.Record, self).remote_data)
+    remote_data: JSON = strawberry.field(
+        resolver=_remote_data,
+        description="The raw Sage payload: the escape hatch for fields the unified model does "
+        "not cover. Only sent when asked for.",
+    )
+
+
+def recognises(kind: ObjectKind) -> Any:
+    """The ``is_type_of`` of ``kind``'s GraphQL type: resolvers return plain model objects,
+    and this tells them apart."""
+
+    def is_type_of(cls: type, obj: Any, info: Any) -> bool:
+        return kind.is_kind_of(obj)
+
+    return classmethod(is_type_of)
+
+
+def follows(kind: ObjectKind, *, description: str | None = None) -> Any:
+    """A field that follows the reference of the same name (a ``model.Ref``) to the object of
+    ``kind`` it names; null when Sage sent no reference (which costs nothing)."""
+
+    async def resolve(root: strawberry.Parent[Any], info: Info) -> Any:
+        ref: model.Ref | None = getattr(root, info.python_name)
+        return await info.context.referenced(root.business_id, ref, kind)
+
+    return strawberry.field(resolver=resolve, description=description)

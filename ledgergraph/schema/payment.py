@@ -7,21 +7,32 @@ from typing import Any
 
 import strawberry
 
-from ledgergraph import model
-from ledgergraph.resolvers import references
+from ledgergraph import kinds, model
 from ledgergraph.schema.accounting import BankAccount
 from ledgergraph.schema.contact import Contact
 from ledgergraph.schema.documents import Document
 from ledgergraph.schema.enums import PaymentKind
-from ledgergraph.schema.node import Node
+from ledgergraph.schema.node import Node, follows, recognises
+from ledgergraph.schema.request import Info
 from ledgergraph.schema.scalars import Money
+
+_DOCUMENTS = (kinds.INVOICE, kinds.BILL, kinds.CREDIT_NOTE)
+
+
+async def _document(root: strawberry.Parent[model.Allocation], info: Info) -> Any:
+    # document_type is Sage's artefact kind: INVOICE, BILL, CREDIT_NOTE or one LedgerGraph
+    # does not model (then null).
+    kind = kinds.kind_for_event(root.document_type)
+    if kind is None or kind not in _DOCUMENTS:
+        return None
+    return await info.context.referenced(root.business_id, root.document, kind)
 
 
 @strawberry.type(description="The part of a payment allocated to one invoice, bill or note.")
 class Allocation:
     document_type: str
     amount: Money
-    document: Document | None = strawberry.field(resolver=references.allocated_document)
+    document: Document | None = strawberry.field(resolver=_document)
 
 
 @strawberry.type(description="A customer receipt, supplier payment or refund.")
@@ -35,9 +46,7 @@ class Payment(Node):
     allocations: list[Allocation]
     created_at: dt.datetime | None
     updated_at: dt.datetime | None
-    contact: Contact | None = strawberry.field(resolver=references.contact_of)
-    bank_account: BankAccount | None = strawberry.field(resolver=references.bank_account_of)
+    contact: Contact | None = follows(kinds.CONTACT)
+    bank_account: BankAccount | None = follows(kinds.BANK_ACCOUNT)
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, model.Payment)
+    is_type_of = recognises(kinds.PAYMENT)

@@ -1,19 +1,20 @@
-"""The Sage resources the sync poller watches, and the unified object type of each."""
+"""The Sage resources the sync poller watches, and the event object type of each: every
+resource of a polled kind in ``ledgergraph.kinds``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ledgergraph.connectors.sage import resources as r
-from ledgergraph.events import ObjectType
+from ledgergraph.connectors.sage.resources import Resource
+from ledgergraph.kinds import ObjectType, polled_resources
 
 __all__ = ["KINDS", "SyncKind", "kind_named", "kinds_for"]
 
 
 @dataclass(frozen=True, slots=True)
 class SyncKind:
-    resource: r.Resource
+    resource: Resource
     object_type: ObjectType
 
     @property
@@ -22,16 +23,7 @@ class SyncKind:
         return self.resource.name
 
 
-# Every kind takes both ``updated_or_created_since`` and ``deleted_since`` in Sage v3.1.
-KINDS: tuple[SyncKind, ...] = (
-    SyncKind(r.CONTACTS, ObjectType.CONTACT),
-    SyncKind(r.INVOICES, ObjectType.INVOICE),
-    SyncKind(r.BILLS, ObjectType.BILL),
-    SyncKind(r.CREDIT_NOTES, ObjectType.CREDIT_NOTE),
-    SyncKind(r.PAYMENTS, ObjectType.PAYMENT),
-    SyncKind(r.PRODUCTS, ObjectType.ITEM),
-    SyncKind(r.SERVICES, ObjectType.ITEM),
-)
+KINDS: tuple[SyncKind, ...] = tuple(SyncKind(r, t) for r, t in polled_resources())
 _BY_NAME = {kind.name: kind for kind in KINDS}
 
 
@@ -41,7 +33,4 @@ def kind_named(name: str) -> SyncKind | None:
 
 def kinds_for(object_types: Iterable[ObjectType] | None) -> frozenset[str]:
     """Names of the resources to poll for subscribers of ``object_types`` (``None``: all)."""
-    if object_types is None:
-        return frozenset(_BY_NAME)
-    wanted = set(object_types)
-    return frozenset(kind.name for kind in KINDS if kind.object_type in wanted)
+    return frozenset(r.name for r, _ in polled_resources(object_types))

@@ -20,11 +20,11 @@ from typing import Any, Protocol
 import httpx
 import pytest
 
-from ledgergraph.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
 from ledgergraph.types import TenantId
 from tests.support.browser import connect
-from tests.support.server import LiveServer, serve_ledgergraph
+from tests.support.fixtures import http_fixture, sandbox_fixture, server_fixture
+from tests.support.server import LiveServer
 
 CLIENTS = Path(__file__).parents[1] / "clients"
 
@@ -58,25 +58,10 @@ class Tenant:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-@pytest.fixture
-async def sandbox() -> AsyncIterator[RunningSandbox]:
-    async with serve_sandbox(SandboxConfig(controls=True, scale=0.2)) as running:
-        yield running
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=30) as client:
-        yield client
-
-
-@pytest.fixture
-async def server(
-    sandbox: RunningSandbox, redis_url: str, key_prefix: str
-) -> AsyncIterator[LiveServer]:
-    """A development-mode server (GraphiQL, loopback CORS), in this process."""
-    async with serve_ledgergraph(sandbox, redis_url=redis_url, prefix=key_prefix) as running:
-        yield running
+# A development-mode server (GraphiQL, loopback CORS), in this process.
+sandbox = sandbox_fixture(scale=0.2)
+http = http_fixture()
+server = server_fixture()
 
 
 @pytest.fixture

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
-from ledgergraph.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
+from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
 from tests.support.browser import connect
-from tests.support.server import LiveServer, serve_ledgergraph
+from tests.support.fixtures import http_fixture, sandbox_fixture, server_fixture
+from tests.support.server import LiveServer
 
 _keys = itertools.count()
 
@@ -20,28 +19,14 @@ CREATE_INVOICE = """mutation($key: String, $input: DocumentInput!) {
     totalAmount { amount currency } lines { netAmount { amount } taxAmount { amount } } } }"""
 
 
-@pytest.fixture
-async def sandbox() -> AsyncIterator[RunningSandbox]:
-    async with serve_sandbox(SandboxConfig(controls=True, scale=0.2)) as running:
-        yield running
+async def _connect_acme(server: LiveServer, http: httpx.AsyncClient) -> None:
+    await connect(http, server.url, server.token("acme"), user_id=SOLO_USER_ID)
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=60) as client:
-        yield client
-
-
-@pytest.fixture
-async def server(
-    sandbox: RunningSandbox, redis_url: str, key_prefix: str, http: httpx.AsyncClient
-) -> AsyncIterator[LiveServer]:
-    """Tenant ``acme`` connected to a Sage user with one (British) business."""
-    async with serve_ledgergraph(
-        sandbox, redis_url=redis_url, prefix=key_prefix, retry_max_delay=0.05
-    ) as running:
-        await connect(http, running.url, running.token("acme"), user_id=SOLO_USER_ID)
-        yield running
+sandbox = sandbox_fixture(scale=0.2)
+http = http_fixture(timeout=60)
+# Tenant ``acme`` connected to a Sage user with one (British) business.
+server = server_fixture(prepare=_connect_acme, retry_max_delay=0.05)
 
 
 def new_key() -> str:

@@ -1,40 +1,25 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
-from ledgergraph.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
+from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import DEMO_USER_ID
 from tests.support.browser import connect
-from tests.support.server import LiveServer, serve_ledgergraph
+from tests.support.fixtures import http_fixture, sandbox_fixture, server_fixture
+from tests.support.server import LiveServer
 
 
-@pytest.fixture
-async def sandbox() -> AsyncIterator[RunningSandbox]:
-    async with serve_sandbox(SandboxConfig(controls=True)) as running:
-        yield running
+async def _connect_acme(server: LiveServer, http: httpx.AsyncClient) -> None:
+    british = business_in(server.sandbox, "GB")
+    await connect(http, server.url, server.token("acme"), user_id=DEMO_USER_ID, choose=british)
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=60) as client:
-        yield client
-
-
-@pytest.fixture
-async def server(
-    sandbox: RunningSandbox, redis_url: str, key_prefix: str, http: httpx.AsyncClient
-) -> AsyncIterator[LiveServer]:
-    """Tenant ``acme`` connected to the demo user, on its British business."""
-    async with serve_ledgergraph(sandbox, redis_url=redis_url, prefix=key_prefix) as running:
-        british = business_in(sandbox, "GB")
-        await connect(
-            http, running.url, running.token("acme"), user_id=DEMO_USER_ID, choose=british
-        )
-        yield running
+sandbox = sandbox_fixture()
+http = http_fixture(timeout=60)
+# Tenant ``acme`` connected to the demo user, on its British business.
+server = server_fixture(prepare=_connect_acme)
 
 
 def business_in(sandbox: RunningSandbox, country: str) -> str:

@@ -10,15 +10,9 @@ from typing import Any
 import httpx
 
 from ledgergraph.sandbox import RunningSandbox
-from tests.support.browser import connect
 from tests.support.server import LiveServer
-
-
-@dataclass(frozen=True, slots=True)
-class Tenant:
-    name: str
-    token: str
-    business_id: str
+from tests.support.tenants import Tenant as Tenant
+from tests.support.tenants import connect_tenant as connect_tenant
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,19 +69,3 @@ async def sage_api_calls(http: httpx.AsyncClient, sandbox: RunningSandbox) -> in
     """Requests LedgerGraph has sent to Sage's API so far (OAuth excluded)."""
     stats = await sage_stats(http, sandbox)
     return sum(n for route, n in stats["requests"].items() if " /v3.1/" in route)
-
-
-async def connect_tenant(
-    http: httpx.AsyncClient,
-    server: LiveServer,
-    name: str,
-    *,
-    user_id: str,
-    choose: str | None = None,
-) -> Tenant:
-    token = server.token(name)
-    await connect(http, server.url, token, user_id=user_id, choose=choose)
-    body = await server.graphql(http, name, "{ connection { status business { remoteId } } }")
-    connection = body["data"]["connection"]
-    assert connection["status"] == "CONNECTED", body
-    return Tenant(name, token, connection["business"]["remoteId"])

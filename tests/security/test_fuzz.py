@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, nodes, queries
 
+from ledgergraph.api import schema
 from ledgergraph.sandbox import SandboxConfig, serve_sandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
-from ledgergraph.schema import schema
 from tests.support.browser import connect
 from tests.support.server import serve_ledgergraph
 

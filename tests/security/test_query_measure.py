@@ -10,7 +10,7 @@ import pytest
 import strawberry.schema.schema as strawberry_schema
 from graphql import parse
 
-from ledgergraph.schema import build_schema, schema
+from ledgergraph.api import build_schema, schema
 from ledgergraph.security.cost import CostModel, count_aliases, measure, repeated_field_work
 from ledgergraph.security.limits import QueryLimits, SchemaSecurity, validation_rules
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -13,8 +12,8 @@ import httpx
 from ledgergraph.events import EventLog
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.types import ConnectionStatus, TenantId
-from tests.support.browser import connect
-from tests.support.server import LiveServer
+from tests.support.tenants import Tenant as Tenant
+from tests.support.tenants import connect_tenant as connect_tenant
 from tests.support.ws import Operation
 
 POLL_INTERVAL = 0.2
@@ -48,29 +47,6 @@ subscription Sync($types: [SyncObjectType!], $since: String) {
   }
 }
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Tenant:
-    name: str
-    token: str
-    business_id: str
-
-
-async def connect_tenant(
-    http: httpx.AsyncClient,
-    server: LiveServer,
-    name: str,
-    *,
-    user_id: str,
-    choose: str | None = None,
-) -> Tenant:
-    token = server.token(name)
-    await connect(http, server.url, token, user_id=user_id, choose=choose)
-    body = await server.graphql(http, name, "{ connection { status business { remoteId } } }")
-    connection = body["data"]["connection"]
-    assert connection["status"] == "CONNECTED", body
-    return Tenant(name, token, connection["business"]["remoteId"])
 
 
 # -- the books, edited out-of-band (a person in Sage's web app) --------------------------------

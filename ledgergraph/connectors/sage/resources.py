@@ -1,8 +1,12 @@
-"""Which Sage resource holds which unified object, and how to map its JSON."""
+"""How LedgerGraph names a Sage list resource, and what turns its JSON into unified objects.
+
+Which resources exist, and which unified kind each holds, is declared once in
+``ledgergraph.kinds``; this module only holds the vocabulary that table is written in.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -10,7 +14,11 @@ from ledgergraph import model
 
 
 class Mapper(Protocol):
-    """Turns Sage JSON into unified objects for one business (its country and overrides)."""
+    """Turns Sage JSON into unified objects for one business (its country and overrides), and
+    picks the business's own tax rate or ledger account for a kind or role."""
+
+    @property
+    def country_code(self) -> str | None: ...
 
     def business(
         self, details: dict[str, Any], financial_settings: dict[str, Any] | None
@@ -24,28 +32,28 @@ class Mapper(Protocol):
     def tax_rate(self, payload: dict[str, Any]) -> model.TaxRate: ...
     def item(self, payload: dict[str, Any]) -> model.Item: ...
     def bank_account(self, payload: dict[str, Any]) -> model.BankAccount: ...
+    def tax_rate_for(
+        self,
+        kind: model.TaxKind,
+        rates: Iterable[model.TaxRate],
+        *,
+        region: str | None = None,
+        name: str | None = None,
+    ) -> model.TaxRate | None: ...
+    def ledger_account_for(
+        self, role: model.AccountRole, accounts: Iterable[model.LedgerAccount]
+    ) -> model.LedgerAccount | None: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Resource:
+    """A Sage list resource: ``/{name}``, whose objects a write wraps in ``{root: ...}``."""
+
     name: str
-    path: str
+    root: str
+    # Which ``Mapper`` method maps the resource's JSON.
     build: Callable[[Mapper, dict[str, Any]], Any]
-    # Reference data is read as whole lists, once per request and then from the cache.
-    reference: bool = False
 
-
-CONTACTS = Resource("contacts", "/contacts", lambda m, p: m.contact(p))
-INVOICES = Resource("sales_invoices", "/sales_invoices", lambda m, p: m.invoice(p))
-BILLS = Resource("purchase_invoices", "/purchase_invoices", lambda m, p: m.bill(p))
-CREDIT_NOTES = Resource("sales_credit_notes", "/sales_credit_notes", lambda m, p: m.credit_note(p))
-PAYMENTS = Resource("contact_payments", "/contact_payments", lambda m, p: m.payment(p))
-PRODUCTS = Resource("products", "/products", lambda m, p: m.item(p))
-SERVICES = Resource("services", "/services", lambda m, p: m.item(p))
-LEDGER_ACCOUNTS = Resource(
-    "ledger_accounts", "/ledger_accounts", lambda m, p: m.ledger_account(p), reference=True
-)
-TAX_RATES = Resource("tax_rates", "/tax_rates", lambda m, p: m.tax_rate(p), reference=True)
-BANK_ACCOUNTS = Resource(
-    "bank_accounts", "/bank_accounts", lambda m, p: m.bank_account(p), reference=True
-)
+    @property
+    def path(self) -> str:
+        return f"/{self.name}"

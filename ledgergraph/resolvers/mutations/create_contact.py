@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ledgergraph.connectors.sage import resources as r
+from ledgergraph import kinds
 from ledgergraph.events import EventKind
 from ledgergraph.resolvers.context import Info
 from ledgergraph.resolvers.lists import business_of
 from ledgergraph.resolvers.mutations.contact_body import contact_body
-from ledgergraph.resolvers.mutations.create_invoice import BusinessArg, IdempotencyKey
 from ledgergraph.resolvers.mutations.runner import Write, key_for, run_create
+from ledgergraph.schema.arguments import IdempotencyKey, WriteBusinessArg
 from ledgergraph.schema.inputs import ContactInput
 
 
@@ -19,7 +19,7 @@ async def create_contact(
     info: Info,
     input: ContactInput,
     idempotency_key: IdempotencyKey = None,
-    business: BusinessArg = None,
+    business: WriteBusinessArg = None,
 ) -> Any:
     context = info.context
     key = key_for(context, idempotency_key)
@@ -29,8 +29,7 @@ async def create_contact(
         operation="createContact",
         business_id=business_id,
         payload={"input": dataclasses.asdict(input)},
-        object_type="CONTACT",
-        kind=EventKind.CREATED,
-        invalidates=("contacts",),
+        object_kind=kinds.CONTACT,
+        event=EventKind.CREATED,
     )
-    return await run_create(context, key, write, r.CONTACTS, "contact", body)
+    return await run_create(context, key, write, body)

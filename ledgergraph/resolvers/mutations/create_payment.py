@@ -7,15 +7,14 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
-from ledgergraph import model
-from ledgergraph.connectors.sage import resources as r
+from ledgergraph import kinds, model
 from ledgergraph.errors import BadUserInput
 from ledgergraph.events import EventKind
 from ledgergraph.resolvers.context import Info
 from ledgergraph.resolvers.lists import business_of
-from ledgergraph.resolvers.mutations.create_invoice import BusinessArg, IdempotencyKey
-from ledgergraph.resolvers.mutations.references import sage_id
+from ledgergraph.resolvers.mutations.lookups import sage_id
 from ledgergraph.resolvers.mutations.runner import Write, key_for, run_create
+from ledgergraph.schema.arguments import IdempotencyKey, WriteBusinessArg
 from ledgergraph.schema.inputs import PaymentInput
 
 SAGE_TRANSACTION_TYPES = {
@@ -25,7 +24,7 @@ SAGE_TRANSACTION_TYPES = {
     model.PaymentKind.SUPPLIER_REFUND: "VENDOR_REFUND",
 }
 PAYMENT_METHODS = frozenset({"CASH", "CHECK", "ELECTRONIC", "CREDIT_DEBIT", "ONLINE_PAYMENT"})
-ALLOCATABLE = ("Invoice", "Bill", "CreditNote")
+ALLOCATABLE = tuple(k.type_name for k in (kinds.INVOICE, kinds.BILL, kinds.CREDIT_NOTE))
 
 
 def payment_body(data: PaymentInput, business_id: str) -> dict[str, Any]:
@@ -60,11 +59,14 @@ def payment_body(data: PaymentInput, business_id: str) -> dict[str, Any]:
     body: dict[str, Any] = {
         "transaction_type_id": SAGE_TRANSACTION_TYPES[data.kind],
         "contact_id": sage_id(
-            data.contact_id, expect="Contact", business_id=business_id, field="input.contactId"
+            data.contact_id,
+            expect=kinds.CONTACT.type_name,
+            business_id=business_id,
+            field="input.contactId",
         ),
         "bank_account_id": sage_id(
             data.bank_account_id,
-            expect="BankAccount",
+            expect=kinds.BANK_ACCOUNT.type_name,
             business_id=business_id,
             field="input.bankAccountId",
         ),
@@ -83,7 +85,7 @@ async def create_payment(
     info: Info,
     input: PaymentInput,
     idempotency_key: IdempotencyKey = None,
-    business: BusinessArg = None,
+    business: WriteBusinessArg = None,
 ) -> Any:
     context = info.context
     key = key_for(context, idempotency_key)
@@ -93,15 +95,7 @@ async def create_payment(
         operation="createPayment",
         business_id=business_id,
         payload={"input": dataclasses.asdict(input)},
-        object_type="PAYMENT",
-        kind=EventKind.CREATED,
-        invalidates=(
-            "contact_payments",
-            "sales_invoices",
-            "purchase_invoices",
-            "sales_credit_notes",
-            "contacts",
-            "bank_accounts",
-        ),
+        object_kind=kinds.PAYMENT,
+        event=EventKind.CREATED,
     )
-    return await run_create(context, key, write, r.PAYMENTS, "contact_payment", body)
+    return await run_create(context, key, write, body)

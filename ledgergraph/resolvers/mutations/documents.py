@@ -1,35 +1,39 @@
-"""What createInvoice, createBill and createCreditNote share: one document write."""
+"""``createInvoice``, ``createBill`` and ``createCreditNote``: one document write each, exactly
+once per idempotency key."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
 
-from ledgergraph import model
-from ledgergraph.connectors.sage.resources import Resource
+from ledgergraph import kinds, model
+from ledgergraph.errors import BadUserInput
 from ledgergraph.events import EventKind
-from ledgergraph.resolvers.context import Context
+from ledgergraph.kinds import ObjectKind
+from ledgergraph.resolvers.context import Context, Info
 from ledgergraph.resolvers.lists import business_of
 from ledgergraph.resolvers.mutations.lines import sage_lines, validate
-from ledgergraph.resolvers.mutations.references import sage_id
-from ledgergraph.resolvers.mutations.runner import Write, key_for, run_write
+from ledgergraph.resolvers.mutations.lookups import sage_id
+from ledgergraph.resolvers.mutations.runner import Write, builder, key_for, run_write
+from ledgergraph.schema.arguments import IdempotencyKey, WriteBusinessArg
 from ledgergraph.schema.inputs import DocumentInput
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class DocumentKind:
+class DocumentWrite:
+    """How one mutation writes one kind of document."""
+
     operation: str
-    object_type: str
-    resource: Resource
-    root: str
+    object_kind: ObjectKind
     lines_key: str
     default_role: model.AccountRole
-    invalidates: tuple[str, ...]
+    # Sage takes a bill only with the date it falls due.
+    needs_due_date: bool = False
 
 
 async def create_document(
     context: Context,
-    kind: DocumentKind,
+    document: DocumentWrite,
     data: DocumentInput,
     *,
     key_argument: str | None,
@@ -45,17 +49,16 @@ async def create_document(
 
     async def execute(idempotency_id: str) -> dict[str, Any]:
         mapper = await reads.mapper(business_id)
-        country = getattr(mapper, "country_code", None)
         body: dict[str, Any] = {
             "contact_id": contact_id,
             "date": data.date.isoformat(),
-            kind.lines_key: await sage_lines(
+            document.lines_key: await sage_lines(
                 context,
                 business_id,
                 data.lines,
-                default_role=kind.default_role,
+                default_role=document.default_role,
                 region=data.tax_region,
-                country=country,
+                country=mapper.country_code,
             ),
         }
         optional = {
@@ -66,19 +69,50 @@ async def create_document(
             "vendor_reference": data.vendor_reference,
         }
         body.update({k: v for k, v in optional.items() if v is not None})
+        resource = document.object_kind.resource
         return await context.runtime.writes.write(
-            "POST", context.tenant, business_id, kind.resource.path, kind.root, body, idempotency_id
+            "POST", context.tenant, business_id, resource.path, resource.root, body, idempotency_id
         )
 
-    async def build(payload: dict[str, Any]) -> Any:
-        return kind.resource.build(await reads.mapper(business_id), payload)
-
     write = Write(
-        operation=kind.operation,
+        operation=document.operation,
         business_id=business_id,
         payload={"input": dataclasses.asdict(data)},
-        object_type=kind.object_type,
-        kind=EventKind.CREATED,
-        invalidates=kind.invalidates,
+        object_kind=document.object_kind,
+        event=EventKind.CREATED,
     )
-    return await run_write(context, key, write, execute, build)
+    return await run_write(context, key, write, execute, builder(context, write))
+
+
+def document_mutation(document: DocumentWrite) -> Any:
+    """The resolver of the mutation that creates one document of ``document``'s kind."""
+
+    async def resolve(
+        info: Info,
+        input: DocumentInput,
+        idempotency_key: IdempotencyKey = None,
+        business: WriteBusinessArg = None,
+    ) -> Any:
+        if document.needs_due_date and input.due_date is None:
+            noun = document.object_kind.type_name.lower()
+            raise BadUserInput(f"input.dueDate is required for a {noun}.", field="input.dueDate")
+        return await create_document(
+            info.context, document, input, key_argument=idempotency_key, business=business
+        )
+
+    return resolve
+
+
+create_invoice = document_mutation(
+    DocumentWrite("createInvoice", kinds.INVOICE, "invoice_lines", model.AccountRole.SALES)
+)
+create_bill = document_mutation(
+    DocumentWrite(
+        "createBill", kinds.BILL, "invoice_lines", model.AccountRole.PURCHASES, needs_due_date=True
+    )
+)
+create_credit_note = document_mutation(
+    DocumentWrite(
+        "createCreditNote", kinds.CREDIT_NOTE, "credit_note_lines", model.AccountRole.SALES
+    )
+)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ledgergraph import model
+from ledgergraph import kinds, model
 from ledgergraph.errors import BadUserInput
 from ledgergraph.resolvers.context import Context
-from ledgergraph.resolvers.mutations import references
+from ledgergraph.resolvers.mutations import lookups
 from ledgergraph.schema.inputs import LineItemInput
 
 CENT = Decimal("0.01")
@@ -75,7 +75,7 @@ async def sage_lines(
     result = []
     for i, line in enumerate(lines):
         where = f"{field}[{i}]"
-        rate = await references.tax_rate(
+        rate = await lookups.tax_rate(
             context,
             business_id,
             kind=line.tax_kind,
@@ -83,7 +83,7 @@ async def sage_lines(
             region=region,
             field=f"{where}.taxKind" if line.tax_rate_id is None else f"{where}.taxRateId",
         )
-        account = await references.ledger_account(
+        account = await lookups.ledger_account(
             context,
             business_id,
             role=line.account_role,
@@ -110,10 +110,10 @@ async def sage_lines(
                 tax_amount(amount, rate, includes_tax=line.unit_price_includes_tax)
             )
         if line.item_id is not None:
-            gid = references.sage_id(
+            gid = lookups.sage_id(
                 line.item_id, expect="Item", business_id=business_id, field=f"{where}.itemId"
             )
-            item = await context.loaders.product.load((business_id, gid))
+            item = await context.loaders.of(kinds.PRODUCTS).load((business_id, gid))
             key = "product_id" if item is not None else "service_id"
             body[key] = gid
         result.append(body)

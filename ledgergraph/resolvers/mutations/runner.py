@@ -8,15 +8,15 @@ without calling Sage; definite outcomes are stored, transient failures release t
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ledgergraph.cache import StoreError
-from ledgergraph.connectors.sage.resources import Resource
 from ledgergraph.errors import BadUserInput, LedgerGraphError, ValidationFailed
-from ledgergraph.events import EventKind, ObjectType
+from ledgergraph.events import EventKind
 from ledgergraph.idempotency import Claim, Replay, State, sage_idempotency_id
+from ledgergraph.kinds import ObjectKind
 from ledgergraph.resolvers.context import Context
 from ledgergraph.security.text import control_character_message, find_control_character
 
@@ -32,10 +32,10 @@ class Write:
     business_id: str
     # The validated, resolved input: it is what the fingerprint covers.
     payload: dict[str, Any]
-    object_type: str
-    kind: EventKind
-    # Cached reads this write makes stale.
-    invalidates: Sequence[str]
+    # What is written: it says which cached reads the write makes stale and how its event
+    # reports it.
+    object_kind: ObjectKind
+    event: EventKind
 
 
 def key_for(context: Context, argument: str | None) -> str:
@@ -97,34 +97,47 @@ async def _after_success(
 ) -> None:
     runtime = context.runtime
     await runtime.idempotency.succeed(claim, payload)
-    await runtime.sage.invalidate(context.tenant, write.business_id, *write.invalidates)
-    if payload.get("id"):
+    await runtime.sage.invalidate(context.tenant, write.business_id, *write.object_kind.invalidates)
+    event_type = write.object_kind.event_type
+    if payload.get("id") and event_type is not None:
         # Published at once, and remembered so the sync poller does not report it again.
         await runtime.events.record_own_write(
             context.tenant,
             write.business_id,
-            ObjectType(write.object_type),
+            event_type,
             str(payload["id"]),
-            write.kind,
+            write.event,
             payload.get("updated_at"),
         )
 
 
-async def run_create(
-    context: Context, key: str, write: Write, resource: Resource, root: str, body: dict[str, Any]
-) -> Any:
-    """``run_write`` for a plain POST of ``body`` (already validated) to ``resource``."""
-    reads = context.loaders.reads
+async def run_create(context: Context, key: str, write: Write, body: dict[str, Any]) -> Any:
+    """``run_write`` for a plain POST of ``body`` (already validated) to the kind's resource."""
+    resource = write.object_kind.resource
 
     async def execute(idempotency_id: str) -> SagePayload:
         return await context.runtime.writes.write(
-            "POST", context.tenant, write.business_id, resource.path, root, body, idempotency_id
+            "POST",
+            context.tenant,
+            write.business_id,
+            resource.path,
+            resource.root,
+            body,
+            idempotency_id,
         )
+
+    return await run_write(context, key, write, execute, builder(context, write))
+
+
+def builder(context: Context, write: Write) -> Callable[[SagePayload], Awaitable[Any]]:
+    """What maps Sage's payload of the written object to the unified object."""
+    resource = write.object_kind.resource
+    reads = context.loaders.reads
 
     async def build(payload: SagePayload) -> Any:
         return resource.build(await reads.mapper(write.business_id), payload)
 
-    return await run_write(context, key, write, execute, build)
+    return build
 
 
 def refuse_control_characters(payload: Any) -> None:

@@ -10,14 +10,13 @@ from typing import Any
 
 import strawberry
 
-from ledgergraph import model
-from ledgergraph.connectors.sage import resources as r
+from ledgergraph import kinds
 from ledgergraph.errors import BadUserInput
 from ledgergraph.events import EventKind
+from ledgergraph.ids import GlobalId
 from ledgergraph.resolvers.context import Info
-from ledgergraph.resolvers.mutations.create_invoice import IdempotencyKey
-from ledgergraph.resolvers.mutations.runner import Write, key_for, run_write
-from ledgergraph.schema.global_id import GlobalId
+from ledgergraph.resolvers.mutations.runner import Write, builder, key_for, run_write
+from ledgergraph.schema.arguments import IdempotencyKey
 
 
 async def void_invoice(
@@ -27,11 +26,10 @@ async def void_invoice(
     key = key_for(context, idempotency_key)
     if not reason.strip():
         raise BadUserInput("reason must say why the invoice is voided.", field="reason")
-    gid = GlobalId.decode(str(id), expect="Invoice")
+    gid = GlobalId.decode(str(id), expect=kinds.INVOICE.type_name)
     business_id = (await context.runtime.sage.business_for(context.tenant, gid.business_id)).id
-    path = f"{r.INVOICES.path}/{gid.remote_id}"
+    path = f"{kinds.INVOICE.resource.path}/{gid.remote_id}"
     sage = context.runtime.sage
-    reads = context.loaders.reads
 
     async def current() -> dict[str, Any]:
         payload: dict[str, Any] = await sage.get(
@@ -53,16 +51,11 @@ async def void_invoice(
             )
         return await current()
 
-    async def build(payload: dict[str, Any]) -> model.Invoice:
-        invoice: model.Invoice = r.INVOICES.build(await reads.mapper(business_id), payload)
-        return invoice
-
     write = Write(
         operation="voidInvoice",
         business_id=business_id,
         payload={"id": gid.remote_id, "reason": reason},
-        object_type="INVOICE",
-        kind=EventKind.UPDATED,
-        invalidates=("sales_invoices", "contacts"),
+        object_kind=kinds.INVOICE,
+        event=EventKind.UPDATED,
     )
-    return await run_write(context, key, write, execute, build)
+    return await run_write(context, key, write, execute, builder(context, write))

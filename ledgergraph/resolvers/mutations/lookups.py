@@ -1,12 +1,12 @@
-"""Resolving a mutation's references: global IDs to Sage ids, tax kinds and account roles to
-the tenant's own tax rates and ledger accounts (per its country mapping)."""
+"""Looking up what a mutation's input names: global IDs become Sage ids, tax kinds and account
+roles become the business's own tax rates and ledger accounts (per its country mapping)."""
 
 from __future__ import annotations
 
-from ledgergraph import model
+from ledgergraph import kinds, model
 from ledgergraph.errors import BadUserInput
+from ledgergraph.ids import GlobalId
 from ledgergraph.resolvers.context import Context
-from ledgergraph.schema.global_id import GlobalId
 
 
 def sage_id(value: str, *, expect: str | tuple[str, ...], business_id: str, field: str) -> str:
@@ -31,7 +31,7 @@ async def tax_rate(
     region: str | None,
     field: str,
 ) -> model.TaxRate:
-    rates = await context.loaders.tax_rate.all(business_id)
+    rates: list[model.TaxRate] = await context.loaders.whole_list(kinds.TAX_RATES).all(business_id)
     if explicit is not None:
         wanted = sage_id(explicit, expect="TaxRate", business_id=business_id, field=field)
         found = next((r for r in rates if r.remote_id == wanted), None)
@@ -40,7 +40,7 @@ async def tax_rate(
         return found
     mapper = await context.loaders.reads.mapper(business_id)
     wanted_kind = kind or model.TaxKind.STANDARD
-    chosen = mapper.tax_rate_for(wanted_kind, rates, region=region)  # type: ignore[attr-defined]
+    chosen = mapper.tax_rate_for(wanted_kind, rates, region=region)
     if chosen is None:
         raise BadUserInput(
             f"{field}: this business has no {wanted_kind.value} tax rate"
@@ -48,8 +48,7 @@ async def tax_rate(
             + "; pass taxRateId instead.",
             field=field,
         )
-    result: model.TaxRate = chosen
-    return result
+    return chosen
 
 
 async def ledger_account(
@@ -61,7 +60,9 @@ async def ledger_account(
     explicit: str | None,
     field: str,
 ) -> model.LedgerAccount:
-    accounts = await context.loaders.ledger_account.all(business_id)
+    accounts: list[model.LedgerAccount] = await context.loaders.whole_list(
+        kinds.LEDGER_ACCOUNTS
+    ).all(business_id)
     if explicit is not None:
         wanted = sage_id(explicit, expect="LedgerAccount", business_id=business_id, field=field)
         found = next((a for a in accounts if a.remote_id == wanted), None)
@@ -70,11 +71,10 @@ async def ledger_account(
         return found
     mapper = await context.loaders.reads.mapper(business_id)
     wanted_role = role or default_role
-    chosen = mapper.ledger_account_for(wanted_role, accounts)  # type: ignore[attr-defined]
+    chosen = mapper.ledger_account_for(wanted_role, accounts)
     if chosen is None:
         raise BadUserInput(
             f"{field}: this business has no {wanted_role.value} account; pass ledgerAccountId.",
             field=field,
         )
-    result: model.LedgerAccount = chosen
-    return result
+    return chosen

@@ -1,5 +1,5 @@
-"""The root ``Mutation`` type. Every write to Sage takes an idempotency key and happens exactly
-once."""
+"""The root ``Mutation`` type: the schema's types, written by the resolvers' functions. Every
+write to Sage takes an idempotency key and happens exactly once."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from ledgergraph.resolvers.connection import (
     resolve_disconnect,
     resolve_select_business,
 )
-from ledgergraph.resolvers.mutations.create_bill import create_bill
 from ledgergraph.resolvers.mutations.create_contact import create_contact
-from ledgergraph.resolvers.mutations.create_credit_note import create_credit_note
-from ledgergraph.resolvers.mutations.create_invoice import create_invoice
 from ledgergraph.resolvers.mutations.create_payment import create_payment
+from ledgergraph.resolvers.mutations.documents import (
+    create_bill,
+    create_credit_note,
+    create_invoice,
+)
 from ledgergraph.resolvers.mutations.update_contact import update_contact
 from ledgergraph.resolvers.mutations.void_invoice import void_invoice
 from ledgergraph.schema.connection import ConnectLinkType, SageConnection

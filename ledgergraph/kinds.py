@@ -1,0 +1,202 @@
+"""Every kind of object LedgerGraph serves, declared once.
+
+Adding a Sage resource is a row here (its ``Resource``, model class, GraphQL type name and
+how it is loaded, polled and invalidated), a ``Mapper`` method, and a Strawberry type in
+``ledgergraph/schema``. What used to be copied per kind is derived from ``KINDS``: the
+per-request loaders, ``node(id:)``, the schema's concrete types, the sync poller's resources,
+the event object types of ``syncEvents`` and the cache invalidations of every write.
+
+This module sits just above ``model`` and the Sage ``Resource`` vocabulary, so connectors,
+sync, schema and resolvers can all import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Any
+
+from ledgergraph import model
+from ledgergraph.connectors.sage.resources import Resource
+from ledgergraph.types import BusinessRef
+
+__all__ = [
+    "BANK_ACCOUNT",
+    "BILL",
+    "BUSINESS",
+    "CONTACT",
+    "CREDIT_NOTE",
+    "INVOICE",
+    "ITEM",
+    "KINDS",
+    "LEDGER_ACCOUNT",
+    "PAYMENT",
+    "TAX_RATE",
+    "Loading",
+    "ObjectKind",
+    "ObjectType",
+    "kind_for_event",
+    "kind_named",
+]
+
+
+class ObjectType(StrEnum):
+    """What a sync event is about: a unified object type, or the tenant's connection."""
+
+    CONTACT = "CONTACT"
+    INVOICE = "INVOICE"
+    BILL = "BILL"
+    CREDIT_NOTE = "CREDIT_NOTE"
+    PAYMENT = "PAYMENT"
+    ITEM = "ITEM"
+    CONNECTION = "CONNECTION"
+
+
+class Loading(Enum):
+    # Read by id, batched per business: lists too long to read whole.
+    BY_ID = "by id"
+    # Read as the business's whole list, once per request and then from the cache.
+    WHOLE_LIST = "whole list"
+    # The tenant's connection knows it (businesses).
+    CONNECTION = "connection"
+
+
+# The Sage resources. ``build`` picks the ``Mapper`` method that maps the resource's JSON.
+CONTACTS = Resource("contacts", "contact", lambda m, p: m.contact(p))
+SALES_INVOICES = Resource("sales_invoices", "sales_invoice", lambda m, p: m.invoice(p))
+PURCHASE_INVOICES = Resource("purchase_invoices", "purchase_invoice", lambda m, p: m.bill(p))
+SALES_CREDIT_NOTES = Resource(
+    "sales_credit_notes", "sales_credit_note", lambda m, p: m.credit_note(p)
+)
+CONTACT_PAYMENTS = Resource("contact_payments", "contact_payment", lambda m, p: m.payment(p))
+PRODUCTS = Resource("products", "product", lambda m, p: m.item(p))
+SERVICES = Resource("services", "service", lambda m, p: m.item(p))
+LEDGER_ACCOUNTS = Resource("ledger_accounts", "ledger_account", lambda m, p: m.ledger_account(p))
+TAX_RATES = Resource("tax_rates", "tax_rate", lambda m, p: m.tax_rate(p))
+BANK_ACCOUNTS = Resource("bank_accounts", "bank_account", lambda m, p: m.bank_account(p))
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectKind:
+    """One kind of unified object."""
+
+    # The GraphQL type's name, which is also the prefix of the kind's global IDs.
+    type_name: str
+    # What ``Mapper`` builds (what the GraphQL type's ``is_type_of`` recognises).
+    model: type[Any]
+    # Where Sage keeps it; an ITEM is a product or a service.
+    resources: tuple[Resource, ...]
+    loading: Loading
+    # The sync poller watches its resources (each takes ``updated_or_created_since`` and
+    # ``deleted_since`` in Sage v3.1), and ``syncEvents`` reports it under this type.
+    event_type: ObjectType | None = None
+    # Other resources whose cached reads a write of this kind makes stale (a document's
+    # contact balance, the documents a payment is allocated to...).
+    also_stale: tuple[Resource, ...] = ()
+
+    @property
+    def resource(self) -> Resource:
+        """The one resource a write of this kind goes to."""
+        if len(self.resources) != 1:
+            raise ValueError(f"{self.type_name} has {len(self.resources)} Sage resources")
+        return self.resources[0]
+
+    @property
+    def polled(self) -> bool:
+        return self.event_type is not None
+
+    @property
+    def invalidates(self) -> tuple[str, ...]:
+        """The cached resources a write of this kind makes stale (by resource name)."""
+        return tuple(r.name for r in (*self.resources, *self.also_stale))
+
+    def is_kind_of(self, obj: object) -> bool:
+        return isinstance(obj, self.model)
+
+
+CONTACT = ObjectKind(
+    "Contact", model.Contact, (CONTACTS,), Loading.BY_ID, event_type=ObjectType.CONTACT
+)
+INVOICE = ObjectKind(
+    "Invoice",
+    model.Invoice,
+    (SALES_INVOICES,),
+    Loading.BY_ID,
+    event_type=ObjectType.INVOICE,
+    also_stale=(CONTACTS,),
+)
+BILL = ObjectKind(
+    "Bill",
+    model.Bill,
+    (PURCHASE_INVOICES,),
+    Loading.BY_ID,
+    event_type=ObjectType.BILL,
+    also_stale=(CONTACTS,),
+)
+CREDIT_NOTE = ObjectKind(
+    "CreditNote",
+    model.CreditNote,
+    (SALES_CREDIT_NOTES,),
+    Loading.BY_ID,
+    event_type=ObjectType.CREDIT_NOTE,
+    also_stale=(CONTACTS,),
+)
+PAYMENT = ObjectKind(
+    "Payment",
+    model.Payment,
+    (CONTACT_PAYMENTS,),
+    Loading.BY_ID,
+    event_type=ObjectType.PAYMENT,
+    also_stale=(SALES_INVOICES, PURCHASE_INVOICES, SALES_CREDIT_NOTES, CONTACTS, BANK_ACCOUNTS),
+)
+ITEM = ObjectKind(
+    "Item", model.Item, (PRODUCTS, SERVICES), Loading.BY_ID, event_type=ObjectType.ITEM
+)
+LEDGER_ACCOUNT = ObjectKind(
+    "LedgerAccount", model.LedgerAccount, (LEDGER_ACCOUNTS,), Loading.WHOLE_LIST
+)
+TAX_RATE = ObjectKind("TaxRate", model.TaxRate, (TAX_RATES,), Loading.WHOLE_LIST)
+BANK_ACCOUNT = ObjectKind("BankAccount", model.BankAccount, (BANK_ACCOUNTS,), Loading.WHOLE_LIST)
+BUSINESS = ObjectKind("Business", BusinessRef, (), Loading.CONNECTION)
+
+KINDS: tuple[ObjectKind, ...] = (
+    CONTACT,
+    INVOICE,
+    BILL,
+    CREDIT_NOTE,
+    PAYMENT,
+    ITEM,
+    LEDGER_ACCOUNT,
+    TAX_RATE,
+    BANK_ACCOUNT,
+    BUSINESS,
+)
+_BY_NAME = {kind.type_name: kind for kind in KINDS}
+_BY_EVENT = {kind.event_type: kind for kind in KINDS if kind.event_type is not None}
+
+
+def kind_named(type_name: str) -> ObjectKind | None:
+    """The kind whose GraphQL type (and global-ID prefix) is ``type_name``."""
+    return _BY_NAME.get(type_name)
+
+
+def kind_for_event(object_type: ObjectType | str) -> ObjectKind | None:
+    """The kind ``syncEvents`` reports as ``object_type`` (None for CONNECTION)."""
+    try:
+        return _BY_EVENT.get(ObjectType(object_type))
+    except ValueError:
+        return None
+
+
+def polled_resources(
+    event_types: Iterable[ObjectType] | None = None,
+) -> list[tuple[Resource, ObjectType]]:
+    """Each polled resource with the event type it reports (all, or of ``event_types``)."""
+    wanted = None if event_types is None else set(event_types)
+    return [
+        (resource, kind.event_type)
+        for kind in KINDS
+        if kind.event_type is not None and (wanted is None or kind.event_type in wanted)
+        for resource in kind.resources
+    ]

@@ -1,0 +1,60 @@
+"""The table of object kinds: what is derived from it agrees with it everywhere."""
+
+from __future__ import annotations
+
+import pytest
+from strawberry.types.base import get_object_definition
+
+from ledgergraph import kinds
+from ledgergraph.api import schema
+from ledgergraph.schema import object_types
+from ledgergraph.sync.kinds import KINDS as SYNC_KINDS
+
+
+def test_every_event_object_type_but_connection_is_one_kind() -> None:
+    reported = {k.event_type for k in kinds.KINDS if k.event_type is not None}
+    assert reported == set(kinds.ObjectType) - {kinds.ObjectType.CONNECTION}
+
+
+def test_every_kind_has_its_graphql_type_in_the_schema() -> None:
+    names = [get_object_definition(t, strict=True).name for t in object_types()]
+    assert names == [k.type_name for k in kinds.KINDS]
+    for name in names:
+        assert schema.get_type_by_name(name) is not None, name
+
+
+def test_the_poller_watches_every_resource_of_every_evented_kind() -> None:
+    watched = {(k.resource.name, k.object_type) for k in SYNC_KINDS}
+    expected = {
+        (r.name, k.event_type) for k in kinds.KINDS if k.event_type is not None for r in k.resources
+    }
+    assert watched == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "stale"),
+    [
+        (kinds.CONTACT, ("contacts",)),
+        (kinds.INVOICE, ("sales_invoices", "contacts")),
+        (
+            kinds.PAYMENT,
+            (
+                "contact_payments",
+                "sales_invoices",
+                "purchase_invoices",
+                "sales_credit_notes",
+                "contacts",
+                "bank_accounts",
+            ),
+        ),
+    ],
+)
+def test_a_write_invalidates_its_own_resource_and_what_it_changes(
+    kind: kinds.ObjectKind, stale: tuple[str, ...]
+) -> None:
+    assert kind.invalidates == stale
+
+
+def test_a_kind_with_two_resources_has_no_single_write_resource() -> None:
+    with pytest.raises(ValueError, match="Item has 2 Sage resources"):
+        _ = kinds.ITEM.resource
