@@ -1,11 +1,10 @@
 """The ``ledgergraph`` command: ``serve`` (default), ``sandbox``, ``schema``, ``token``,
-``connect-link``."""
+``connect-link``, ``api-keys``, ``tenants``, ``doctor``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 import webbrowser
 from collections.abc import Sequence
@@ -14,33 +13,42 @@ import pydantic
 from aiohttp import web
 
 from ledgergraph import __version__
-from ledgergraph.security.redaction import install_log_redaction
+from ledgergraph.observability.logs import configure_logging
 from ledgergraph.settings import Settings
+
+DESCRIPTION = (
+    "LedgerGraph: one GraphQL API over Sage Accounting. Without a command it serves; "
+    "configuration comes from LEDGERGRAPH_* environment variables or a .env file."
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="ledgergraph", description=__doc__)
+    parser = argparse.ArgumentParser(prog="ledgergraph", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"ledgergraph {__version__}")
     commands = parser.add_subparsers(dest="command")
 
     serve = commands.add_parser("serve", help="run the GraphQL server (the default)")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument("--host", help="address to listen on (default LEDGERGRAPH_HOST, 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, help="port to listen on (default LEDGERGRAPH_PORT, 8000)"
+    )
     serve.add_argument("--sandbox", action="store_true", help="embed the Sage sandbox")
     serve.add_argument("--no-browser", action="store_true", help="do not open GraphiQL")
 
     sandbox = commands.add_parser("sandbox", help="run the Sage Accounting sandbox alone")
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8100)
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    sandbox.add_argument("--port", type=int, default=8100, help="port to listen on (8100)")
     sandbox.add_argument("--controls", action="store_true", help="enable /__sandbox/ controls")
 
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")
-    from ledgergraph import cli_api_keys
+    from ledgergraph import cli_api_keys, cli_doctor, cli_tenants
 
     cli_api_keys.add_parser(commands)
+    cli_tenants.add_parser(commands)
+    cli_doctor.add_parser(commands)
 
     token = commands.add_parser("token", help="mint a tenant JWT for development")
-    token.add_argument("--tenant", required=True)
+    token.add_argument("--tenant", required=True, help="the tenant id the token is for")
     token.add_argument("--ttl", type=float, default=3600.0, help="lifetime in seconds")
 
     link = commands.add_parser(
@@ -49,17 +57,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Prints a one-time, short-lived URL: whoever opens it connects the tenant "
         "to Sage. Needs the store the server uses (LEDGERGRAPH_REDIS_URL).",
     )
-    link.add_argument("--tenant", required=True)
+    link.add_argument("--tenant", required=True, help="the tenant id to connect")
     link.add_argument("--return-url", help="where the browser goes afterwards (allow-listed)")
     link.add_argument(
         "--ttl", type=float, help="lifetime in seconds (default LEDGERGRAPH_CONNECT_LINK_TTL)"
     )
 
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    install_log_redaction()
-    # One line per Sage request is noise at INFO; failures still show.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Text until ``serve`` knows its settings (LEDGERGRAPH_LOG_FORMAT, json in production).
+    configure_logging("text")
     command = args.command or "serve"
     if command == "schema":
         from ledgergraph.api import schema
@@ -70,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _token(args.tenant, args.ttl)
     if command == "api-keys":
         return cli_api_keys.run(args)
+    if command == "tenants":
+        return cli_tenants.run(args)
+    if command == "doctor":
+        return cli_doctor.run(args)
     if command == "connect-link":
         return asyncio.run(_connect_link(args.tenant, args.return_url, args.ttl))
     if command == "sandbox":
@@ -176,6 +186,9 @@ def _sandbox(host: str, port: int, controls: bool) -> int:
 
 def _serve(*, host: str | None, port: int | None, sandbox: bool, browser: bool) -> int:
     from ledgergraph import serving
+    from ledgergraph.observability.tracing import (
+        configure_from_environment as configure_tracing_from_environment,
+    )
 
     overrides: dict[str, object] = {}
     if host:
@@ -189,6 +202,8 @@ def _serve(*, host: str | None, port: int | None, sandbox: bool, browser: bool) 
     except pydantic.ValidationError as exc:
         print(f"ledgergraph: {serving.settings_error(exc)}", file=sys.stderr)
         return serving.CONFIGURATION_ERROR
+    configure_logging(settings.effective_log_format, settings.log_level)
+    configure_tracing_from_environment()
 
     async def started(app: web.Application) -> None:
         await _banner(app, settings, browser=browser)

@@ -25,19 +25,19 @@ def add_parser(commands: Any) -> None:
     )
     actions = keys.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="make a key; it is printed this once")
-    create.add_argument("--tenant", required=True)
+    create.add_argument("--tenant", required=True, help="the tenant id")
     create.add_argument(
         "--scope", choices=["read", "write"], required=True, help="write also runs mutations"
     )
     create.add_argument("--name", help="what the key is for (shown in lists)")
     listing = actions.add_parser("list", help="the tenant's keys (prefixes, never secrets)")
-    listing.add_argument("--tenant", required=True)
+    listing.add_argument("--tenant", required=True, help="the tenant id")
     revoke = actions.add_parser("revoke", help="refuse the key from the next request on")
-    revoke.add_argument("--tenant", required=True)
+    revoke.add_argument("--tenant", required=True, help="the tenant id")
     revoke.add_argument("--prefix", required=True, help="the 8 characters after lgk_")
     rotate = actions.add_parser("rotate", help="a new key; the old one keeps working --grace s")
-    rotate.add_argument("--tenant", required=True)
-    rotate.add_argument("--prefix", required=True)
+    rotate.add_argument("--tenant", required=True, help="the tenant id")
+    rotate.add_argument("--prefix", required=True, help="the 8 characters after lgk_")
     rotate.add_argument("--grace", type=float, default=86400.0, help="seconds (default 86400)")
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from ledgergraph.cache import KeyValue, StoreError, keys
 from ledgergraph.errors import BadUserInput, LedgerGraphError
+from ledgergraph.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -131,21 +132,25 @@ class Idempotency:
                     store_key, fresh.to_bytes(), expected_version=None, ttl=self.lease
                 )
                 if version is not None:
+                    metrics.IDEMPOTENCY.labels("new").inc()
                     return Claim(tenant, key, version, digest, fresh.to_bytes())
                 continue
             existing = Record.from_bytes(record.value)
             if existing.fingerprint != digest:
+                metrics.IDEMPOTENCY.labels("reused").inc()
                 raise IdempotencyKeyReused(
                     "This idempotencyKey was already used with different input; use a new key "
                     "for a new operation.",
                     field="idempotencyKey",
                 )
             if existing.state is State.IN_PROGRESS:
+                metrics.IDEMPOTENCY.labels("in_progress").inc()
                 raise IdempotencyInProgress(
                     "A request with this idempotencyKey is still running; retry shortly with "
                     "the same key to get its result.",
                     retryAfter=IN_PROGRESS_RETRY_AFTER,
                 )
+            metrics.IDEMPOTENCY.labels("replay").inc()
             return Replay(existing)
 
     async def renew(self, claim: Claim) -> bool:

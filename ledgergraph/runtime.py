@@ -26,6 +26,7 @@ from ledgergraph.dev_secrets import dev_jwt_secret
 from ledgergraph.encryption import TokenCipher
 from ledgergraph.events import EventLog
 from ledgergraph.idempotency import Idempotency
+from ledgergraph.observability.sage_calls import ObservedTransport
 from ledgergraph.security.api_keys import ApiKeys, is_api_key
 from ledgergraph.security.jwks import public_keys
 from ledgergraph.security.ratelimit import RequestLimiter
@@ -149,9 +150,17 @@ async def open_runtime(
     )
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.http_read_timeout, connect=settings.http_connect_timeout),
-        limits=httpx.Limits(
-            max_connections=settings.http_max_connections,
-            max_keepalive_connections=settings.http_max_connections,
+        # Every Sage request is counted, timed and traced where it leaves the process.
+        transport=ObservedTransport(
+            httpx.AsyncHTTPTransport(
+                limits=httpx.Limits(
+                    max_connections=settings.http_max_connections,
+                    max_keepalive_connections=settings.http_max_connections,
+                )
+            ),
+            api_url=endpoints.api_url,
+            token_url=endpoints.token_url,
+            revoke_url=endpoints.revoke_url,
         ),
         headers={"User-Agent": "LedgerGraph/0.1"},
     )

@@ -21,15 +21,24 @@ from strawberry.subscriptions import (
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
 
+from ledgergraph.api import build_schema
 from ledgergraph.auth import MAX_TOKEN_LENGTH
 from ledgergraph.durability import check_state_store
-from ledgergraph.http import admin, connect, examples, graphiql, health, passthrough
+from ledgergraph.http import (
+    admin,
+    connect,
+    examples,
+    graphiql,
+    health,
+    observability,
+    passthrough,
+)
 from ledgergraph.http.cors import AllowedOrigins, cors_headers, cors_middleware
 from ledgergraph.http.graphql import LedgerGraphView
 from ledgergraph.http.keys import DEV_TOKEN, RUNTIME, SETTINGS, SOCKETS
+from ledgergraph.observability import metrics
 from ledgergraph.runtime import Runtime, SageEndpoints, open_runtime
 from ledgergraph.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
-from ledgergraph.api import build_schema
 from ledgergraph.security.redaction import install_log_redaction, register_secret
 from ledgergraph.security.wiring import schema_security
 from ledgergraph.settings import Settings
@@ -85,14 +94,17 @@ async def create_app(
 
     register_secret(endpoints.client_secret)
     origins = AllowedOrigins.of(settings.cors_origins, loopback=settings.cors_allows_loopback)
+    metrics.configure(tenant_labels=settings.metrics_tenant_labels)
     app = web.Application(
-        middlewares=[cors_middleware(origins)],
+        # Outermost: request ids, metrics and the access log see every answer, CORS's too.
+        middlewares=[observability.observe, cors_middleware(origins)],
         client_max_size=settings.max_body_bytes,
         # Room for the longest tenant token the authenticator reads (aiohttp's default of
         # 8190 bytes would refuse it first, as plain text): it answers in GraphQL's shape.
         handler_args={"max_field_size": MAX_HEADER_BYTES},
     )
     app.on_response_prepare.append(cors_headers(origins))
+    app.on_response_prepare.append(observability.echo_request_id)
     app[SETTINGS] = settings
     app[RUNTIME] = runtime
     app[SOCKETS] = weakref.WeakSet()
@@ -113,6 +125,8 @@ async def create_app(
     app.router.add_route("*", "/graphql", view)
     connect.add_routes(app)
     health.add_routes(app)
+    if settings.metrics:
+        observability.add_routes(app)
     passthrough.add_routes(app)
     if settings.graphiql_enabled:
         graphiql.add_routes(app)

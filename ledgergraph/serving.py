@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -20,6 +21,7 @@ import pydantic
 from aiohttp import web
 
 from ledgergraph.errors import LedgerGraphError, StartupError
+from ledgergraph.observability import metrics
 from ledgergraph.settings import Settings
 
 CONFIGURATION_ERROR = 2
@@ -75,7 +77,9 @@ async def _serve(settings: Settings, started: Started) -> None:
     runner: web.AppRunner | None = None
     try:
         app = await create_app(settings)
-        runner = web.AppRunner(app, shutdown_timeout=settings.shutdown_grace)
+        # access_log=None: LedgerGraph writes its own (ledgergraph.access: request id, tenant,
+        # operation, latency, Sage calls).
+        runner = web.AppRunner(app, shutdown_timeout=settings.shutdown_grace, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
         await started(app)
@@ -89,3 +93,4 @@ async def _serve(settings: Settings, started: Started) -> None:
         raise StartupProblem(line) from None
     await stop.wait()
     await runner.cleanup()
+    metrics.process_exited(os.getpid())

@@ -246,6 +246,24 @@ class Settings(BaseSettings):
         "may reach, comma-separated first path segments (e.g. contacts,sales_invoices).",
     )
 
+    # Operations (ledgergraph/observability): metrics and logs.
+    metrics: bool = Field(
+        default=True,
+        description="Serve Prometheus metrics on GET /metrics (keep it off the public internet: "
+        "scrape the workers directly, not through the proxy).",
+    )
+    metrics_tenant_labels: bool = Field(
+        default=False,
+        description="Also count GraphQL operations and Sage calls per tenant and business "
+        "(one series each: for small fleets only).",
+    )
+    log_format: Literal["json", "text"] | None = Field(
+        default=None,
+        description="json (one object per line) or text; unset: json in production, text in "
+        "development.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
     @field_validator("redis_url", "cache_redis_url")
     @classmethod
     def _redis_url(cls, value: str | None) -> str | None:
@@ -281,6 +299,12 @@ class Settings(BaseSettings):
     def uses_sandbox(self) -> bool:
         """True when LedgerGraph should embed and talk to its own Sage sandbox."""
         return self.sandbox or not (self.sage_client_id and self.sage_client_secret)
+
+    @property
+    def effective_log_format(self) -> Literal["json", "text"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "json" if self.production else "text"
 
     @property
     def production(self) -> bool:

@@ -21,6 +21,7 @@ from ledgergraph.schema.base import LedgerGraphSchema
 from ledgergraph.schema.decimal_scalar import DECIMAL
 from ledgergraph.schema.extensions.error_codes import ErrorCodes
 from ledgergraph.schema.extensions.idempotent_replay import IdempotentReplay
+from ledgergraph.schema.extensions.observability import observability_extensions
 from ledgergraph.schema.extensions.query_limits import query_limit_extensions
 from ledgergraph.schema.extensions.scopes import CredentialScopes
 from ledgergraph.security.limits import SchemaSecurity
@@ -40,6 +41,7 @@ def build_schema(security: SchemaSecurity = SchemaSecurity()) -> strawberry.Sche
             lambda: ErrorCodes(hide_suggestions=not security.introspection),
             IdempotentReplay,
             CredentialScopes,
+            *observability_extensions(),
             *query_limit_extensions(
                 security.limits,
                 introspection=security.introspection,

@@ -29,6 +29,7 @@ from ledgergraph.cache import keys
 from ledgergraph.cache.exceptions import StoreUnavailable
 from ledgergraph.cache.types import KeyValue
 from ledgergraph.cache.validation import check_positive
+from ledgergraph.observability import metrics
 
 __all__ = ["ResponseCache"]
 
@@ -66,9 +67,11 @@ class ResponseCache:
             )
         except StoreUnavailable as exc:
             logger.warning("response cache unavailable, reading through: %s", exc)
+            metrics.CACHE_LOOKUPS.labels(kind, "miss").inc()
             return None
         if response is None:
             _misses.set({**_misses.get(), request: generation})
+        metrics.CACHE_LOOKUPS.labels(kind, "miss" if response is None else "hit").inc()
         return response
 
     async def put(

@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from ledgergraph.cache import KeyValue, StoreError, keys
 from ledgergraph.errors import RateLimited, ServiceUnavailable
+from ledgergraph.observability import metrics
 from ledgergraph.types import TenantId
 
 __all__ = ["RequestLimiter", "SlidingWindow", "UpstreamBudget"]
@@ -79,6 +80,7 @@ class RequestLimiter:
                 "LedgerGraph's store is unavailable; retry shortly (nothing was lost)."
             ) from exc
         if wait is not None:
+            metrics.RATE_LIMITED.labels("requests").inc()
             raise RateLimited(
                 f"Too many requests for this tenant (at most {self._window.limit} per "
                 f"{self._window.seconds:g} s); retry after {wait:g} s.",
@@ -101,6 +103,7 @@ class UpstreamBudget:
 
         wait = await self._window.hit(name)
         if wait is not None:
+            metrics.RATE_LIMITED.labels("sage_budget").inc()
             raise RateLimited(
                 f"This business's budget of {self._window.limit} Sage calls per "
                 f"{self._window.seconds:g} s is used up, so LedgerGraph did not call Sage; "

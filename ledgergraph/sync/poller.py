@@ -34,6 +34,7 @@ from ledgergraph.cache import KeyValue, Lease, Locks, StoreError, keys
 from ledgergraph.connectors.sage.client import MAX_ITEMS_PER_PAGE, SageClient
 from ledgergraph.errors import BusinessUnavailable, LedgerGraphError, RateLimited
 from ledgergraph.events import EventKind, EventLog, EventSource, SyncEvent, sage_timestamp
+from ledgergraph.observability import metrics
 from ledgergraph.sync.kinds import SyncKind, kind_named
 from ledgergraph.sync.registry import SubscriberRegistry
 from ledgergraph.sync.state import KindState
@@ -163,6 +164,7 @@ class TenantPoller:
                 if failures:
                     still_wanted()
                     self.stats.failures += 1
+                metrics.SYNC_POLLS.labels("error" if failures else "ok").inc()
                 await self._pause(delay)
         finally:
             self._released = True
@@ -307,6 +309,9 @@ class TenantPoller:
                     occurred_at=float(change.version),
                 ),
             )
+            metrics.SYNC_EVENTS_PUBLISHED.inc()
+            # Sage's timestamps have whole seconds: the lag is known to about a second.
+            metrics.SYNC_POLL_LAG.observe(max(0.0, self._clock() - change.version))
         if await self._kv.compare_and_set(key, advanced.to_bytes(), record.version) is None:
             raise LeaseLost(f"{key} was advanced by another poller")
         return len(reported)

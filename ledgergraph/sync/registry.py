@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ledgergraph.cache import KeyValue, StoreError, keys
+from ledgergraph.observability import metrics
 from ledgergraph.sync.tasks import still_wanted
 from ledgergraph.types import TenantId
 
@@ -73,6 +74,7 @@ class SubscriberRegistry:
         """Count a new subscriber here and announce it to the fleet at once."""
         registration = Registration(next(self._ids), tenant, business, frozenset(kinds))
         self._live.setdefault(tenant, {})[registration.id] = registration
+        metrics.SYNC_SUBSCRIBERS.inc()
         self._withdraw.discard(tenant)
         if self._on_change is not None:
             self._on_change(tenant)
@@ -88,6 +90,7 @@ class SubscriberRegistry:
         live = self._live.get(registration.tenant)
         if live is None or live.pop(registration.id, None) is None:
             return
+        metrics.SYNC_SUBSCRIBERS.dec()
         if not live:
             del self._live[registration.tenant]
             self._withdraw.add(registration.tenant)

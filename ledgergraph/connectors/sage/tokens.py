@@ -39,6 +39,7 @@ from ledgergraph.errors import (
     UpstreamError,
 )
 from ledgergraph.events import EventLog
+from ledgergraph.observability import metrics
 from ledgergraph.types import ConnectionStatus, TenantId
 
 log = logging.getLogger(__name__)
@@ -240,7 +241,8 @@ class TokenManager:
         ):
             return stored.tokens
         try:
-            fresh = await self._grant(tenant, stored.tokens.refresh_token)
+            with metrics.refresh_observed():
+                fresh = await self._grant(tenant, stored.tokens.refresh_token)
         except OAuthError as exc:
             if not exc.invalid_grant:
                 raise

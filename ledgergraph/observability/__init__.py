@@ -1,0 +1,1 @@
+"""Operating LedgerGraph: Prometheus metrics, OpenTelemetry traces and structured logs."""
