@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
@@ -147,6 +149,11 @@ def sage_timestamp(seconds: int) -> str:
     return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+log = logging.getLogger(__name__)
+
+# How long a write counts as under way unless it says it is done (a worker may die mid-write):
+# past Sage's write retry budget, so a write still retrying holds reports back.
+WRITE_IN_FLIGHT_TTL = 60.0
 # Versions of one object remembered as LedgerGraph's own (a few quick writes in a row).
 _OWN_VERSIONS = 8
 _DELETED = "deleted"
@@ -208,6 +215,62 @@ class EventLog:
 
     # -- LedgerGraph's own writes ------------------------------------------------------------
 
+    async def begin_own_write(self, tenant: TenantId, business: str) -> str | None:
+        """Say a write to the business is under way, before it is sent to Sage.
+
+        Between Sage committing a write and ``record_own_write`` remembering it, a poll could
+        find the object and report it as a change made in Sage. The poller holds back its
+        report for a business while a write to it is under way (``writes_in_flight``).
+        Returns the token for ``end_own_write``; entries expire by themselves after
+        ``WRITE_IN_FLIGHT_TTL`` (a worker dying mid-write delays reports, never loses them).
+        """
+        if self._kv is None:
+            return None
+        token = secrets.token_hex(8)
+        await self._update_in_flight(
+            tenant, business, lambda live: live | {token: self._clock() + WRITE_IN_FLIGHT_TTL}
+        )
+        return token
+
+    async def end_own_write(self, tenant: TenantId, business: str, token: str | None) -> None:
+        if self._kv is not None and token is not None:
+            await self._update_in_flight(
+                tenant, business, lambda live: {k: v for k, v in live.items() if k != token}
+            )
+
+    async def writes_in_flight(self, tenant: TenantId, business: str) -> bool:
+        if self._kv is None:
+            return False
+        return bool(await self._live_in_flight(keys.sync_writes_in_flight(tenant, business)))
+
+    async def _live_in_flight(self, key: str) -> dict[str, float]:
+        assert self._kv is not None
+        record = await self._kv.get_versioned(key)
+        entries = json.loads(record.value) if record else {}
+        now = self._clock()
+        return {k: float(v) for k, v in entries.items() if float(v) > now}
+
+    async def _update_in_flight(
+        self,
+        tenant: TenantId,
+        business: str,
+        change: Callable[[dict[str, float]], dict[str, float]],
+    ) -> None:
+        assert self._kv is not None
+        key = keys.sync_writes_in_flight(tenant, business)
+        for _ in range(20):
+            record = await self._kv.get_versioned(key)
+            current = json.loads(record.value) if record else {}
+            now = self._clock()
+            live = change({k: float(v) for k, v in current.items() if float(v) > now})
+            value = json.dumps(live).encode()
+            expected = record.version if record else None
+            ttl = max([*live.values(), now + 1.0]) - now
+            stored = await self._kv.compare_and_set(key, value, expected_version=expected, ttl=ttl)
+            if stored is not None:
+                return
+        log.warning("writes-in-flight record of tenant %s kept changing under us", tenant)
+
     async def record_own_write(
         self,
         tenant: TenantId,
@@ -227,13 +290,10 @@ class EventLog:
         """
         if kind is EventKind.CONNECTION or object_type is ObjectType.CONNECTION:
             raise ValueError("connection changes are published with connection_changed")
-        if self._kv is not None:
-            version = _DELETED if kind is EventKind.DELETED else str(instant(updated_at) or _ANY)
-            key = keys.sync_own_write(tenant, business, object_type.value, object_id)
-            known = await self._own_versions(key)
-            remembered = [*[v for v in known if v != version], version][-_OWN_VERSIONS:]
-            await self._kv.set(key, json.dumps(remembered).encode(), ttl=self._own_write_ttl)
-        return await self.publish(
+        # Published first: should the store stall before the memory of the write lands, the
+        # poller reports the object again (a duplicate) instead of skipping an event that was
+        # never published (a loss).
+        cursor = await self.publish(
             tenant,
             SyncEvent(
                 kind=kind,
@@ -244,6 +304,13 @@ class EventLog:
                 occurred_at=self._clock(),
             ),
         )
+        if self._kv is not None:
+            version = _DELETED if kind is EventKind.DELETED else str(instant(updated_at) or _ANY)
+            key = keys.sync_own_write(tenant, business, object_type.value, object_id)
+            known = await self._own_versions(key)
+            remembered = [*[v for v in known if v != version], version][-_OWN_VERSIONS:]
+            await self._kv.set(key, json.dumps(remembered).encode(), ttl=self._own_write_ttl)
+        return cursor
 
     async def is_own_write(
         self,

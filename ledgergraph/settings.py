@@ -169,6 +169,12 @@ class Settings(BaseSettings):
     sync_concurrency: int = Field(
         default=4, ge=1, description="Sage requests in flight at once for one tenant's poll."
     )
+    sync_max_hold: float = Field(
+        default=30.0,
+        ge=0,
+        description="Longest a poll's report waits while LedgerGraph's own writes to the "
+        "business are under way (so they are not reported as changes made in Sage).",
+    )
     sync_stream_max_len: int | None = Field(
         default=10_000, ge=1, description="Events kept per tenant stream (None: unbounded)."
     )

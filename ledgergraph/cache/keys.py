@@ -27,6 +27,7 @@ __all__ = [
     "sync_own_write",
     "sync_state",
     "sync_subscribers",
+    "sync_writes_in_flight",
     "tenant_prefix",
     "tenants_index",
     "token",
@@ -89,6 +90,11 @@ def sync_subscribers(tenant: str) -> str:
 def sync_own_write(tenant: str, business: str, object_type: str, object_id: str) -> str:
     """Plain value: the version of an object LedgerGraph itself just wrote (not re-reported)."""
     return tenant_prefix(tenant) + f"sync-own:{business}:{object_type}:{object_id}"
+
+
+def sync_writes_in_flight(tenant: str, business: str) -> str:
+    """Versioned record: LedgerGraph's writes to the business under way (token → expiry)."""
+    return tenant_prefix(tenant) + f"sync-writing:{business}"
 
 
 def cache_generation(tenant: str, business: str, kind: str) -> str:

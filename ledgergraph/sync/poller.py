@@ -55,6 +55,8 @@ class SyncPolicy:
     overlap: float = 2.0
     max_backoff: float = 300.0
     concurrency: int = 4
+    # Longest a report waits for LedgerGraph's own writes in flight to be recorded.
+    max_hold: float = 30.0
 
     @property
     def acquire_period(self) -> float:
@@ -101,6 +103,8 @@ class TenantPoller:
         self._clock = clock
         self.stats = PollStats()
         self.stopping = False
+        # (business, kind) → since when its report has been held back for writes in flight.
+        self._held: dict[tuple[str, str], float] = {}
         self._lost = False
         self._released = True  # no lease held yet
         # Set to cut a pause short: on stop, or when the lease is lost.
@@ -279,6 +283,16 @@ class TenantPoller:
         )
         if advanced == state:
             return 0
+        # Read after the lists: a write committed before them either is remembered as
+        # LedgerGraph's own by now, or is still under way — then this report waits for the
+        # next poll (the state does not advance), lest it report that write as Sage's.
+        if changes and await self._events.writes_in_flight(self.tenant, business):
+            held_since = self._held.setdefault((business, kind.name), self._clock())
+            # Bounded: a business written to without pause is still reported (a duplicate
+            # at worst) rather than never.
+            if self._clock() - held_since < self._policy.max_hold:
+                return 0
+        self._held.pop((business, kind.name), None)
         reported = [
             change
             for change in changes

@@ -111,6 +111,7 @@ class SyncService:
                 overlap=settings.sync_overlap,
                 max_backoff=settings.sync_max_backoff,
                 concurrency=settings.sync_concurrency,
+                max_hold=settings.sync_max_hold,
             ),
             subscriber_ttl=settings.sync_subscriber_ttl,
             enabled=settings.sync_enabled,

@@ -72,24 +72,42 @@ async def run_write(
             raise _stored_error(outcome.record.result)
         return await build(outcome.record.result)
     claim: Claim = outcome
+    events, tenant = runtime.events, context.tenant
     try:
-        async with runtime.idempotency.held(claim):
-            payload = await execute(
-                sage_idempotency_id(context.tenant, write.business_id, key, claim.fingerprint)
-            )
-    except ValidationFailed as exc:
-        await runtime.idempotency.fail(claim, {"message": exc.message, **exc.extensions})
-        raise
+        # Until the write is recorded as LedgerGraph's own, the poller holds back its reports.
+        in_flight = await events.begin_own_write(tenant, write.business_id)
     except BaseException:
         await runtime.idempotency.release(claim)
         raise
     try:
+        async with runtime.idempotency.held(claim):
+            payload = await execute(
+                sage_idempotency_id(tenant, write.business_id, key, claim.fingerprint)
+            )
+    except ValidationFailed as exc:
+        await runtime.idempotency.fail(claim, {"message": exc.message, **exc.extensions})
+        await _end_quietly(context, write, in_flight)
+        raise
+    except BaseException:
+        await runtime.idempotency.release(claim)
+        await _end_quietly(context, write, in_flight)
+        raise
+    try:
         await _after_success(context, write, claim, payload)
+        await events.end_own_write(tenant, write.business_id, in_flight)
     except StoreError as exc:
         # Sage wrote it: the answer is the object, whatever the store says. A retry with the
         # same key sends the same idempotency_id, which Sage answers with this object again.
         log.warning("a %s succeeded but recording it failed: %s", write.operation, exc)
     return await build(payload)
+
+
+async def _end_quietly(context: Context, write: Write, in_flight: str | None) -> None:
+    """Nothing was written: the poller need not wait (the entry would expire anyway)."""
+    try:
+        await context.runtime.events.end_own_write(context.tenant, write.business_id, in_flight)
+    except StoreError as exc:
+        log.warning("could not end a write's in-flight entry: %s", exc)
 
 
 async def _after_success(
