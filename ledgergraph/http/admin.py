@@ -37,7 +37,7 @@ from ledgergraph.errors import BadUserInput, LedgerGraphError, NotConnected, Una
 from ledgergraph.http.errors import error_body
 from ledgergraph.http.keys import RUNTIME
 from ledgergraph.http.passthrough import ADMIN_ROUTE, admin_passthrough
-from ledgergraph.schema.global_id import encode
+from ledgergraph.ids import encode
 from ledgergraph.security.api_keys import parse_scope
 from ledgergraph.types import BusinessRef, TenantId
 

@@ -20,7 +20,7 @@ from ledgergraph.errors import ConnectFlowError, LedgerGraphError, Unauthenticat
 from ledgergraph.http import pages
 from ledgergraph.http.errors import error_body
 from ledgergraph.http.keys import RUNTIME
-from ledgergraph.schema.global_id import encode
+from ledgergraph.ids import encode
 from ledgergraph.types import BusinessRef
 
 # Link tokens and OAuth states are in these URLs: keep them out of caches and Referer headers.

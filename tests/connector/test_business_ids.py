@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from ledgergraph.ids import encode
 from ledgergraph.sandbox.books import DEMO_USER_ID
-from ledgergraph.schema.global_id import encode
 from tests.support.browser import connect, consent, start_connect
 from tests.support.server import LiveServer
 

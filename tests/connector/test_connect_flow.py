@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from ledgergraph.cache import keys
+from ledgergraph.ids import encode
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import DEMO_USER_ID, SOLO_USER_ID
-from ledgergraph.schema.global_id import encode
 from ledgergraph.types import ConnectionStatus, TenantId
 from tests.support.browser import connect, consent, start_connect
 from tests.support.server import LiveServer, serve_ledgergraph

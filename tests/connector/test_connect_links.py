@@ -15,9 +15,9 @@ import pytest
 from ledgergraph.cache import keys
 from ledgergraph.connectors.sage.links import ReturnUrls, return_to
 from ledgergraph.errors import BadUserInput
+from ledgergraph.ids import encode
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import DEMO_USER_ID, SOLO_USER_ID
-from ledgergraph.schema.global_id import encode
 from ledgergraph.settings import Settings
 from ledgergraph.types import TenantId
 from tests.support.browser import connect_with_link, consent, open_link

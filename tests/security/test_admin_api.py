@@ -11,9 +11,9 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from ledgergraph.ids import encode
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
-from ledgergraph.schema.global_id import encode
 from ledgergraph.settings import Settings
 from tests.security.helpers import Tenant, connect_tenant
 from tests.support.browser import connect_with_link, open_link

@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from ledgergraph.cache import RedisStore, keys
+from ledgergraph.ids import encode
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
-from ledgergraph.schema.global_id import encode
 from ledgergraph.types import TenantId
 from tests.security.helpers import Tenant, connect_tenant, sage_api_calls
 from tests.security.test_api_keys import ADMIN, ADMIN_KEY, create_key

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from ledgergraph.events import EventLog
+from ledgergraph.ids import GlobalId
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
-from ledgergraph.schema.global_id import GlobalId
 from tests.support.server import LiveServer, serve_ledgergraph
 from tests.support.ws import GraphQLWebSocket
 from tests.sync.helpers import (

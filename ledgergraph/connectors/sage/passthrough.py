@@ -32,7 +32,7 @@ from ledgergraph.connectors.sage.errors import retry_after
 from ledgergraph.connectors.sage.retry import RETRYABLE_STATUSES, RetryPolicy
 from ledgergraph.errors import BadUserInput, InsufficientScope, UpstreamUnavailable
 from ledgergraph.idempotency import Claim, Idempotency, Replay, check_key, sage_idempotency_id
-from ledgergraph.schema.global_id import GlobalId
+from ledgergraph.ids import GlobalId
 from ledgergraph.types import TenantId
 
 __all__ = ["METHODS", "Passthrough", "PassthroughRequest", "SageAnswer", "check_path"]
