@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from typing import cast
 
 from strawberry.extensions import (
     AddValidationRules,
@@ -33,8 +34,10 @@ class ParseLimits(SchemaExtension):
         self._options = options
 
     def on_operation(self) -> Iterator[None]:
-        # ParseOptions is declared with max_tokens only; graphql-core takes all three.
-        self.execution_context.parse_options.update(self._options)  # type: ignore[typeddict-item]
+        # Strawberry declares ParseOptions with max_tokens only; graphql-core's parser takes
+        # all three limits, and Strawberry passes the dict on as it is.
+        options = cast(dict[str, int], self.execution_context.parse_options)
+        options.update(self._options)
         yield
 
 
