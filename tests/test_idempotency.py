@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from ledgergraph.cache import MemoryStore, RedisStore, Store
+from ledgergraph.cache import MemoryStore, RedisOptions, RedisStore, Store
 from ledgergraph.errors import BadUserInput
 from ledgergraph.idempotency import (
     Claim,
@@ -29,7 +29,9 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
     else:
         url: str = request.getfixturevalue(URL_FIXTURES[request.param])
         prefix: str = request.getfixturevalue("key_prefix")
-        async with RedisStore(url, prefix=prefix) as redis:
+        # These test the records' rules, not Redis's speed: a loaded machine must not fail them.
+        patient = RedisOptions(timeout=5.0, connect_timeout=5.0)
+        async with RedisStore(url, prefix=prefix, options=patient) as redis:
             yield redis
 
 
