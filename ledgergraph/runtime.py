@@ -246,9 +246,7 @@ async def open_runtime(
         tokens=tokens,
         events=events,
         sage=sage,
-        sync=SyncService.from_settings(
-            settings, store=store, events=events, sage=sage, http=http, api_url=endpoints.api_url
-        ),
+        sync=SyncService.from_settings(settings, store=store, events=events, sage=sage),
         connect=connect,
         mappers=CountryMapper.for_business,
         writes=SageWrites(

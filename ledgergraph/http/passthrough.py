@@ -61,8 +61,6 @@ _NO_STORE = {"Cache-Control": "no-store"}
 def passthrough_of(runtime: Runtime) -> Passthrough:
     return Passthrough(
         runtime.sage,
-        runtime.http,
-        runtime.endpoints.api_url,
         runtime.idempotency,
         read_retry=runtime.sage.retry,
         write_retry=runtime.writes.retry,

@@ -16,8 +16,6 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, Callable, Iterable
 
-import httpx
-
 from ledgergraph.cache import Store, keys
 from ledgergraph.connectors.sage.client import SageClient
 from ledgergraph.connectors.sage.retry import RetryPolicy
@@ -80,25 +78,14 @@ class SyncService:
 
     @classmethod
     def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        store: Store,
-        events: EventLog,
-        sage: SageClient,
-        http: httpx.AsyncClient,
-        api_url: str,
+        cls, settings: Settings, *, store: Store, events: EventLog, sage: SageClient
     ) -> SyncService:
-        # The poller's own client makes one attempt per request: a 429 or a failure pauses
-        # the tenant's polling (see poller.py) instead of being retried on the spot.
-        poll_client = SageClient(
-            http=http,
-            api_url=api_url,
-            tokens=sage.tokens,
-            connections=sage.connections,
-            events=events,
-            retry=RetryPolicy(attempts=1, budget=settings.http_read_timeout),
-            max_concurrency=settings.sync_concurrency * 4,
+        # The pollers read through the process's own client — the same tokens, Sage budget
+        # and transport — with one attempt per request: a 429 or a failure pauses the
+        # tenant's polling (see poller.py) instead of being retried on the spot. Their own
+        # concurrency cap keeps polling from crowding out the API's reads.
+        poll_client = sage.with_policy(
+            RetryPolicy.none(), max_concurrency=settings.sync_concurrency * 4
         )
         return cls(
             store=store,

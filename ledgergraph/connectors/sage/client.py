@@ -2,16 +2,28 @@
 
 One shared ``httpx.AsyncClient`` per process. Every request carries ``Authorization`` and
 ``X-Business`` — the business always comes from the tenant's connection (or an explicit,
-checked ``business`` argument), never from Sage's lead-business default. Reads are retried on
-connection errors, 429 and 502/503/504 with backoff and jitter within a time budget; writes are
-never blindly retried here (mutations own safe write retries). A 401 on a token believed valid
-costs one forced refresh and one retry. Every call first spends from the business's upstream
-budget (``security/ratelimit.py``), when one is set: over it, ``RATE_LIMITED`` and no call.
+checked ``business`` argument), never from Sage's lead-business default.
+
+Every Sage call of the API — reads, writes, the passthrough and the sync poller — goes through
+one transport policy, ``SageClient.exchange``:
+
+* each attempt first spends from the business's upstream budget (``security/ratelimit.py``),
+  when one is set: over it, ``RATE_LIMITED`` and no call;
+* at most ``max_concurrency`` calls are in flight at once;
+* a 401 on a token believed valid costs one forced refresh and one more attempt (Sage did not
+  process a request it refused to authorize);
+* connection errors, 429 and 502/503/504 are retried with backoff and jitter, at least Sage's
+  ``Retry-After``, within the ``RetryPolicy``'s attempts and time budget — for a GET always, for
+  a write only when repeating it cannot do it twice (Sage's ``idempotency_id`` in its body, or
+  an ``already_done`` check asked before each repeat).
+
+``get`` and ``send`` turn Sage's errors into LedgerGraph's; the passthrough keeps Sage's answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -27,8 +39,8 @@ from ledgergraph.connectors.sage.retry import RETRYABLE_STATUSES, RetryPolicy
 from ledgergraph.connectors.sage.tokens import TokenManager
 from ledgergraph.errors import (
     BusinessUnavailable,
+    LedgerGraphError,
     NotConnected,
-    RateLimited,
     ReauthRequired,
     UpstreamError,
     UpstreamUnavailable,
@@ -40,24 +52,14 @@ from ledgergraph.types import BusinessId, BusinessRef, ConnectionStatus, JSONObj
 MAX_ITEMS_PER_PAGE = 200
 UNSCOPED_KINDS = frozenset({"businesses", "user"})
 
+AlreadyDone = Callable[[], Awaitable[bool]]
+
 
 @dataclass(frozen=True, slots=True)
 class SageResponse:
     status: int
     body: Any
     headers: httpx.Headers
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    items: list[JSONObject]
-    total: int
-    page: int
-    items_per_page: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * self.items_per_page < self.total
 
 
 class SageClient:
@@ -80,6 +82,7 @@ class SageClient:
         self.tokens = tokens
         self.connections = connections
         self._events = events
+        # The policy of reads that name none; writes and the passthrough name their own.
         self.retry = retry or RetryPolicy()
         self._cache = cache
         # Independent Sage calls go out concurrently, but never more than this at once.
@@ -89,6 +92,15 @@ class SageClient:
         # Cacheable GETs in flight, by (tenant, business, request): a second identical request
         # waits for the first's answer instead of asking Sage again (no stampede on expiry).
         self._inflight: dict[tuple[str, str, str], asyncio.Task[bytes]] = {}
+
+    def with_policy(self, retry: RetryPolicy, *, max_concurrency: int | None = None) -> SageClient:
+        """This client reading under ``retry`` (and, if given, a concurrency cap of its own):
+        the same HTTP client, tokens, connections, response cache and Sage budget."""
+        twin = copy.copy(self)
+        twin.retry = retry
+        if max_concurrency is not None:
+            twin._concurrency = asyncio.Semaphore(max_concurrency)
+        return twin
 
     # -- business resolution ---------------------------------------------------------------
 
@@ -133,26 +145,27 @@ class SageClient:
         )
 
     async def list_businesses(self, tenant: TenantId) -> list[BusinessRef]:
-        """``GET /businesses`` for the tenant; also refreshes the connection's list."""
+        """``GET /businesses`` for the tenant, remembered as the connection's ``available``."""
         items = [item async for item in self._business_items(tenant)]
         refs = tuple(
             BusinessRef(id=BusinessId(str(i["id"])), name=str(i.get("displayed_as", "")))
             for i in items
         )
-        connection = await self.connection(tenant)
-        known = {b.id: b for b in connection.available}
-        merged = tuple(known.get(r.id, r) for r in refs)
-        if merged != connection.available:
-            await self.connections.update(tenant, lambda c: _with_available(c, merged))
-        return list(merged)
+        return list(await self._remember_businesses(tenant, refs))
 
     async def _business_items(self, tenant: TenantId) -> AsyncIterator[JSONObject]:
         page = 1
         while True:
-            raw = await self._read(
-                tenant, None, "/businesses", {"page": page, "items_per_page": MAX_ITEMS_PER_PAGE}
+            response = await self.exchange(
+                tenant,
+                "GET",
+                "/businesses",
+                business=None,
+                params={"page": page, "items_per_page": MAX_ITEMS_PER_PAGE},
             )
-            body = orjson.loads(raw)
+            if response.status_code >= 400:
+                raise _error(response)
+            body = orjson.loads(response.content)
             items = body.get("$items", [])
             for item in items:
                 yield item
@@ -160,16 +173,64 @@ class SageClient:
                 return
             page += 1
 
+    # -- what Sage's answers change in the connection record --------------------------------
+    #
+    # A read only reports, except for what Sage alone knows about the connection: which
+    # businesses its user can access. These two methods are the only places where the client
+    # writes the connection record (the connect flow and the token manager own the rest).
+
+    async def _remember_businesses(
+        self, tenant: TenantId, listed: tuple[BusinessRef, ...]
+    ) -> tuple[BusinessRef, ...]:
+        """Sage's list of the user's businesses becomes ``available`` (keeping the country and
+        currency learned at connect time): later requests check a business against it."""
+        connection = await self.connection(tenant)
+        known = {b.id: b for b in connection.available}
+        merged = tuple(known.get(r.id, r) for r in listed)
+        if merged != connection.available:
+            await self.connections.update(tenant, lambda c: replace(c, available=merged))
+        return merged
+
     async def mark_business_unavailable(self, tenant: TenantId, business: BusinessRef) -> None:
+        """The selected business is gone from the Sage user's list (Sage said so): the
+        connection turns BUSINESS_UNAVAILABLE, with one CONNECTION event, however many
+        requests (or pollers) find out at once."""
         reason = (
             f"The selected Sage business {business.name!r} is no longer available to this "
             "Sage user; select another business or connect again."
         )
-        await self.connections.update(
-            tenant, lambda c: c.with_status(ConnectionStatus.BUSINESS_UNAVAILABLE, reason)
-        )
-        if self._events is not None:
+        if not _affects(await self.connection(tenant), business):
+            return
+        changed = False
+
+        def mark(current: Connection) -> Connection:
+            nonlocal changed
+            changed = _affects(current, business)
+            if not changed:
+                return current  # changed meanwhile: selected another, or reported already
+            return current.with_status(ConnectionStatus.BUSINESS_UNAVAILABLE, reason)
+
+        await self.connections.update(tenant, mark)
+        if changed and self._events is not None:
             await self._events.connection_changed(tenant, ConnectionStatus.BUSINESS_UNAVAILABLE)
+
+    async def _check_business_still_there(
+        self, tenant: TenantId, ref: BusinessRef, exc: UpstreamError
+    ) -> None:
+        """After a 401/403/404, tell a vanished business apart from an ordinary error."""
+        if exc.status not in (401, 403, 404) or exc.extra.get("sageCode") == "RecordNotFound":
+            return
+        try:
+            available = await self.list_businesses(tenant)
+        except UpstreamError:
+            return
+        if any(b.id == ref.id for b in available):
+            return
+        await self.mark_business_unavailable(tenant, ref)
+        raise BusinessUnavailable(
+            f"The Sage business {ref.name!r} is no longer available to this Sage user; "
+            "select another business or connect again."
+        ) from exc
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -190,15 +251,14 @@ class SageClient:
             hit = await self._cache.get(tenant, ref.id, kind, request_key)
             if hit is not None:
                 return orjson.loads(hit)
-        explicit = business is not None
         if not cached:
-            raw = await self._fetch(tenant, ref, path, params, explicit=explicit)
+            raw = await self._fetch(tenant, ref, path, params)
         else:
             flight = (tenant, ref.id, request_key)
             task = self._inflight.get(flight)
             if task is None:
                 task = asyncio.create_task(
-                    self._fetch(tenant, ref, path, params, explicit=explicit, cache_as=request_key)
+                    self._fetch(tenant, ref, path, params, cache_as=request_key)
                 )
                 self._inflight[flight] = task
                 task.add_done_callback(lambda _t: self._inflight.pop(flight, None))
@@ -213,17 +273,16 @@ class SageClient:
         path: str,
         params: dict[str, Any] | None,
         *,
-        explicit: bool,
         cache_as: str | None = None,
     ) -> bytes:
         kind = resource_kind(path)
-        try:
-            # /businesses and /user are about the Sage user, not one business.
-            scoped = kind not in UNSCOPED_KINDS
-            raw = await self._read(tenant, ref.id if scoped else None, path, params)
-        except UpstreamError as exc:
-            await self._check_business_still_there(tenant, ref, exc, explicit=explicit)
-            raise
+        # /businesses and /user are about the Sage user, not one business.
+        scoped = kind not in UNSCOPED_KINDS
+        response = await self.exchange(
+            tenant, "GET", path, business=ref.id if scoped else None, params=params
+        )
+        await self._raise_for_error(tenant, ref, response)
+        raw = response.content
         if cache_as is not None and self._cache is not None:
             await self._cache.put(tenant, ref.id, kind, cache_as, raw)
         return raw
@@ -231,63 +290,6 @@ class SageClient:
     async def invalidate(self, tenant: TenantId, business: str, *kinds: str) -> None:
         if self._cache is not None:
             await self._cache.invalidate(tenant, business, *kinds)
-
-    async def page(
-        self,
-        tenant: TenantId,
-        path: str,
-        *,
-        page: int = 1,
-        items_per_page: int = 20,
-        business: str | None = None,
-        params: dict[str, Any] | None = None,
-    ) -> Page:
-        query = dict(params or {}) | {"page": page, "items_per_page": items_per_page}
-        body = await self.get(tenant, path, business=business, params=query)
-        return Page(
-            items=list(body.get("$items", [])),
-            total=int(body.get("$total", 0)),
-            page=int(body.get("$page", page)),
-            items_per_page=int(body.get("$itemsPerPage", items_per_page)),
-        )
-
-    async def pages(
-        self,
-        tenant: TenantId,
-        path: str,
-        *,
-        business: str | None = None,
-        params: dict[str, Any] | None = None,
-        items_per_page: int = MAX_ITEMS_PER_PAGE,
-    ) -> AsyncIterator[Page]:
-        number = 1
-        while True:
-            current = await self.page(
-                tenant,
-                path,
-                page=number,
-                items_per_page=items_per_page,
-                business=business,
-                params=params,
-            )
-            yield current
-            if not current.has_next or not current.items:
-                return
-            number += 1
-
-    async def all_items(
-        self,
-        tenant: TenantId,
-        path: str,
-        *,
-        business: str | None = None,
-        params: dict[str, Any] | None = None,
-    ) -> list[JSONObject]:
-        return [
-            item
-            async for page in self.pages(tenant, path, business=business, params=params)
-            for item in page.items
-        ]
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -300,85 +302,93 @@ class SageClient:
         business: str | None = None,
         params: dict[str, Any] | None = None,
         json: Any = None,
+        retry: RetryPolicy | None = None,
+        idempotent: bool = False,
+        already_done: AlreadyDone | None = None,
     ) -> SageResponse:
-        """One write attempt. Raises ``UpstreamError`` subclasses; never retries by itself
-        except once after a 401 (Sage did not process a request it refused to authorize)."""
+        """A write, through ``exchange`` (see there for when it is repeated); Sage's errors
+        raised as ``UpstreamError`` subclasses, ``ambiguous`` when the outcome is unknown."""
         ref = await self.business_for(tenant, business)
-        token = await self.tokens.access_token(tenant)
-        try:
-            response = await self._send_once(tenant, method, path, token, ref.id, params, json)
-            if response.status_code == 401:
-                token = await self.tokens.access_token(tenant, rejected=token)
-                response = await self._send_once(tenant, method, path, token, ref.id, params, json)
-        except httpx.TransportError as transport:
-            # The request may or may not have reached Sage: the caller decides what is safe.
-            raise UpstreamUnavailable(
-                "The connection to Sage failed during the request; its outcome is unknown.",
-                ambiguous=True,
-                cause=type(transport).__name__,
-            ) from transport
-        if response.status_code >= 400:
-            error = error_from_response(response)
-            await self._check_business_still_there(
-                tenant, ref, error, explicit=business is not None
-            )
-            raise error
+        response = await self.exchange(
+            tenant,
+            method,
+            path,
+            business=ref.id,
+            params=params,
+            json=json,
+            retry=retry,
+            idempotent=idempotent,
+            already_done=already_done,
+        )
+        await self._raise_for_error(tenant, ref, response)
         return SageResponse(response.status_code, _json_or_none(response), response.headers)
 
     # -- transport ---------------------------------------------------------------------------
 
-    async def _read(
+    async def exchange(
         self,
         tenant: TenantId,
-        business: str | None,
+        method: str,
         path: str,
-        params: dict[str, Any] | None,
-    ) -> bytes:
-        policy = self.retry
+        *,
+        business: str | None,
+        params: Any = None,
+        json: Any = None,
+        retry: RetryPolicy | None = None,
+        idempotent: bool = False,
+        already_done: AlreadyDone | None = None,
+    ) -> httpx.Response:
+        """Sage's answer to one request, whatever its status: the one transport policy.
+
+        Repeated per ``retry`` (default: this client's) on connection errors, 429 and 502-504
+        — a GET always; a write only if ``idempotent`` (its body carries Sage's
+        ``idempotency_id``) or if ``already_done`` (asked before each repeat; True: the earlier
+        attempt took effect, answered as a 204). After the last attempt the retryable answer
+        is returned; a connection error is raised as ``UpstreamUnavailable``, ``ambiguous``
+        for a write, since the request may have reached Sage.
+        """
+        repeatable = method == "GET" or idempotent or already_done is not None
+        policy = (retry or self.retry) if repeatable else RetryPolicy.none()
         deadline = time.monotonic() + policy.budget
         token = await self.tokens.access_token(tenant)
         refreshed = False
         attempt = 0
         while True:
+            response: httpx.Response | None = None
+            failure: httpx.TransportError | None = None
             try:
-                response = await self._send_once(tenant, "GET", path, token, business, params, None)
+                response = await self._attempt(method, path, tenant, business, token, params, json)
             except httpx.TransportError as exc:
-                error: UpstreamError = UpstreamUnavailable(
-                    "Could not reach Sage; retry later.", cause=type(exc).__name__
-                )
+                failure = exc
                 wait = policy.backoff(attempt)
             else:
-                if response.status_code == 401 and _inactive_subscription(response):
-                    raise BusinessUnavailable(
-                        "This Sage business has no active subscription; its books cannot be "
-                        "read until the subscription is renewed.",
-                        status=401,
-                    )
                 if response.status_code == 401 and not refreshed:
+                    if _inactive_subscription(response):
+                        return response  # no token can help with that
                     refreshed = True
                     token = await self.tokens.access_token(tenant, rejected=token)
                     continue
-                if response.status_code < 400:
-                    return response.content
-                error = error_from_response(response)
                 if response.status_code not in RETRYABLE_STATUSES:
-                    raise error
+                    return response
                 wait = policy.backoff(attempt, retry_after=retry_after(response))
             attempt += 1
             if attempt >= policy.attempts or time.monotonic() + wait > deadline:
-                if isinstance(error, RateLimited) and error.retry_after is None:
-                    error.retry_after = wait
-                raise error
+                if response is not None:
+                    return response
+                assert failure is not None
+                raise _unreachable(method, failure) from failure
             await self._sleep(wait)
+            if already_done is not None and await already_done():
+                return httpx.Response(204)
 
-    async def _send_once(
+    async def _attempt(
         self,
-        tenant: TenantId,
         method: str,
         path: str,
-        token: str,
+        tenant: TenantId,
         business: str | None,
-        params: dict[str, Any] | None,
+        token: str,
+        params: Any,
         json: Any,
     ) -> httpx.Response:
         if self.budget is not None:
@@ -387,28 +397,20 @@ class SageClient:
         if business is not None:
             headers["X-Business"] = business
         async with self._concurrency:
+            # The URL is the configured API and the caller's path; httpx encodes the params.
             return await self._http.request(
                 method, f"{self._api_url}{path}", params=params, json=json, headers=headers
             )
 
-    async def _check_business_still_there(
-        self, tenant: TenantId, ref: BusinessRef, exc: UpstreamError, *, explicit: bool
+    async def _raise_for_error(
+        self, tenant: TenantId, ref: BusinessRef, response: httpx.Response
     ) -> None:
-        """After a 401/403/404, tell a vanished business apart from an ordinary error."""
-        if exc.status not in (401, 403, 404) or exc.extra.get("sageCode") == "RecordNotFound":
+        if response.status_code < 400:
             return
-        try:
-            available = await self.list_businesses(tenant)
-        except UpstreamError:
-            return
-        if any(b.id == ref.id for b in available):
-            return
-        if not explicit:
-            await self.mark_business_unavailable(tenant, ref)
-        raise BusinessUnavailable(
-            f"The Sage business {ref.name!r} is no longer available to this Sage user; "
-            "select another business or connect again."
-        ) from exc
+        error = _error(response)
+        if isinstance(error, UpstreamError):
+            await self._check_business_still_there(tenant, ref, error)
+        raise error
 
 
 def resource_kind(path: str) -> str:
@@ -416,8 +418,38 @@ def resource_kind(path: str) -> str:
     return path.strip("/").split("/", 1)[0]
 
 
-def _with_available(connection: Connection, available: tuple[BusinessRef, ...]) -> Connection:
-    return replace(connection, available=available)
+def _affects(connection: Connection, vanished: BusinessRef) -> bool:
+    """Whether a vanished business changes this connection: it is the selected business of
+    a connection still CONNECTED (another business vanishing changes nothing selected)."""
+    selected = connection.business
+    return (
+        selected is not None
+        and selected.id == vanished.id
+        and connection.status is ConnectionStatus.CONNECTED
+    )
+
+
+def _error(response: httpx.Response) -> LedgerGraphError:
+    if response.status_code == 401 and _inactive_subscription(response):
+        return BusinessUnavailable(
+            "This Sage business has no active subscription; its books cannot be read or "
+            "written until the subscription is renewed.",
+            status=401,
+        )
+    return error_from_response(response)
+
+
+def _unreachable(method: str, failure: httpx.TransportError) -> UpstreamUnavailable:
+    if method == "GET":
+        return UpstreamUnavailable(
+            "Could not reach Sage; retry later.", cause=type(failure).__name__
+        )
+    # The request may or may not have reached Sage: the caller decides what is safe.
+    return UpstreamUnavailable(
+        "The connection to Sage failed during the request; its outcome is unknown.",
+        ambiguous=True,
+        cause=type(failure).__name__,
+    )
 
 
 def _inactive_subscription(response: httpx.Response) -> bool:

@@ -17,10 +17,8 @@ status and JSON body. It is never a way to reach anything else:
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,9 +26,8 @@ import httpx
 import orjson
 
 from ledgergraph.connectors.sage.client import SageClient, resource_kind
-from ledgergraph.connectors.sage.errors import retry_after
 from ledgergraph.connectors.sage.retry import RETRYABLE_STATUSES, RetryPolicy
-from ledgergraph.errors import BadUserInput, InsufficientScope, UpstreamUnavailable
+from ledgergraph.errors import BadUserInput, InsufficientScope
 from ledgergraph.idempotency import Claim, Idempotency, Replay, check_key, sage_idempotency_id
 from ledgergraph.ids import GlobalId
 from ledgergraph.types import TenantId
@@ -161,24 +158,21 @@ class SageAnswer:
 
 
 class Passthrough:
+    """Sage's own answers through the client's one transport (``SageClient.exchange``): the
+    same budget, token refresh and retries as every other call, without error mapping."""
+
     def __init__(
         self,
         sage: SageClient,
-        http: httpx.AsyncClient,
-        api_url: str,
         idempotency: Idempotency,
         *,
         read_retry: RetryPolicy,
         write_retry: RetryPolicy,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._sage = sage
-        self._http = http
-        self._api_url = api_url.rstrip("/")
         self._idempotency = idempotency
         self._read_retry = read_retry
         self._write_retry = write_retry
-        self._sleep = sleep
 
     async def call(self, tenant: TenantId, request: PassthroughRequest) -> SageAnswer:
         """Refusals (scope, key, business) come before anything is sent."""
@@ -186,7 +180,7 @@ class Passthrough:
             raise BadUserInput(f"Method {request.method} is not passed to Sage.")
         if request.method not in WRITES:
             business = await self._sage.business_for(tenant, request.business)
-            response = await self._exchange(tenant, business.id, request, None, self._read_retry)
+            response = await self._exchange(tenant, business.id, request, None)
             return SageAnswer(response.status_code, response.content, business.id)
         if not request.can_write:
             raise InsufficientScope(
@@ -230,11 +224,9 @@ class Passthrough:
                     "idempotency_id": sage_idempotency_id(tenant, business, key, claim.fingerprint),
                 }
             }
-        # DELETE carries no idempotency_id: one attempt, never a blind retry.
-        policy = self._write_retry if request.method != "DELETE" else None
         try:
             async with self._idempotency.held(claim):
-                response = await self._exchange(tenant, business, request, payload, policy)
+                response = await self._exchange(tenant, business, request, payload)
         except Exception:
             await self._idempotency.release(claim)
             raise
@@ -255,63 +247,16 @@ class Passthrough:
         business: str,
         request: PassthroughRequest,
         payload: dict[str, Any] | None,
-        policy: RetryPolicy | None,
     ) -> httpx.Response:
-        """Sage's answer, whatever its status; retried per ``policy`` (None: never) on
-        connection errors, 429 and 502-504, and once with a fresh token after a 401."""
-        tokens = self._sage.tokens
-        token = await tokens.access_token(tenant)
-        deadline = time.monotonic() + (policy.budget if policy else 0.0)
-        refreshed = False
-        attempt = 0
-        while True:
-            response: httpx.Response | None = None
-            try:
-                response = await self._send(tenant, business, request, payload, token)
-            except httpx.TransportError as exc:
-                if policy is None:
-                    raise UpstreamUnavailable(
-                        "The connection to Sage failed during the request; its outcome is unknown.",
-                        ambiguous=request.method != "GET",
-                        cause=type(exc).__name__,
-                    ) from exc
-                wait = policy.backoff(attempt)
-            else:
-                if response.status_code == 401 and not refreshed:
-                    refreshed = True
-                    token = await tokens.access_token(tenant, rejected=token)
-                    continue
-                if policy is None or response.status_code not in RETRYABLE_STATUSES:
-                    return response
-                wait = policy.backoff(attempt, retry_after=retry_after(response))
-            assert policy is not None
-            attempt += 1
-            if attempt >= policy.attempts or time.monotonic() + wait > deadline:
-                if response is not None:
-                    return response
-                raise UpstreamUnavailable("Could not reach Sage; retry later.")
-            await self._sleep(wait)
-
-    async def _send(
-        self,
-        tenant: TenantId,
-        business: str,
-        request: PassthroughRequest,
-        payload: dict[str, Any] | None,
-        token: str,
-    ) -> httpx.Response:
-        if self._sage.budget is not None:
-            await self._sage.budget.spend(tenant, business)
-        headers = {
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/json",
-            "X-Business": business,
-        }
-        # The URL is the configured API and a checked path; parameters are encoded by httpx.
-        return await self._http.request(
+        """Sage's answer, whatever its status. A write is repeated only when its body carries
+        the ``idempotency_id``; a DELETE or a body-less POST/PUT gets one attempt."""
+        return await self._sage.exchange(
+            tenant,
             request.method,
-            self._api_url + request.path,
+            request.path,
+            business=business,
             params=request.params,
             json=payload,
-            headers=headers,
+            retry=self._read_retry if request.method == "GET" else self._write_retry,
+            idempotent=payload is not None,
         )
