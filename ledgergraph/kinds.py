@@ -1,10 +1,12 @@
 """Every kind of object LedgerGraph serves, declared once.
 
-Adding a Sage resource is a row here (its ``Resource``, model class, GraphQL type name and
-how it is loaded, polled and invalidated), a ``Mapper`` method, and a Strawberry type in
-``ledgergraph/schema``. What used to be copied per kind is derived from ``KINDS``: the
-per-request loaders, ``node(id:)``, the schema's concrete types, the sync poller's resources,
-the event object types of ``syncEvents`` and the cache invalidations of every write.
+Adding a Sage resource is a row here (its ``Resource``, whose ``build`` calls the resource's
+mapping function; its model class, GraphQL type name and how it is loaded, listed, polled and
+invalidated) and a Strawberry type anywhere in ``ledgergraph/schema`` (see
+docs/adding-a-resource.md). What used to be copied per kind is derived from ``KINDS``: the
+per-request loaders, ``node(id:)``, the root list and by-ID fields of a kind with a
+``Listing``, the schema's concrete types, the sync poller's resources, the event object types
+of ``syncEvents`` and the cache invalidations of every write.
 
 This module sits just above ``model`` and the Sage ``Resource`` vocabulary, so connectors,
 sync, schema and resolvers can all import it.
@@ -33,6 +35,7 @@ __all__ = [
     "LEDGER_ACCOUNT",
     "PAYMENT",
     "TAX_RATE",
+    "Listing",
     "Loading",
     "ObjectKind",
     "ObjectType",
@@ -60,6 +63,20 @@ class Loading(Enum):
     WHOLE_LIST = "whole list"
     # The tenant's connection knows it (businesses).
     CONNECTION = "connection"
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The root fields a kind gets without writing them (``ledgergraph.api.query`` derives
+    them): ``many(business, first, after, fromDate, toDate, modifiedSince)``, a window in
+    creation order, and ``one(id)``. The kind's model has a ``date``."""
+
+    many: str
+    one: str
+    description: str
+    # Whether Sage takes ``from_date``/``to_date`` on the list; where it does not, a date
+    # filter reads the whole list and LedgerGraph filters it.
+    sage_filters_dates: bool = False
 
 
 # The Sage resources. ``build`` picks the ``Mapper`` method that maps the resource's JSON.
@@ -94,6 +111,8 @@ class ObjectKind:
     # Other resources whose cached reads a write of this kind makes stale (a document's
     # contact balance, the documents a payment is allocated to...).
     also_stale: tuple[Resource, ...] = ()
+    # Its root fields, derived; None: they are written by hand in ``ledgergraph.api.query``.
+    listing: Listing | None = None
 
     @property
     def resource(self) -> Resource:

@@ -31,6 +31,30 @@ class DocumentStatus(StrEnum):
     OTHER = "OTHER"
 
 
+class DocumentOrder(StrEnum):
+    """Orders Sage can list documents in (its ``sort``); Sage cannot sort by number."""
+
+    CREATED_ASC = "CREATED_ASC"
+    CREATED_DESC = "CREATED_DESC"
+    DATE_ASC = "DATE_ASC"
+    DATE_DESC = "DATE_DESC"
+    DUE_DATE_ASC = "DUE_DATE_ASC"
+    DUE_DATE_DESC = "DUE_DATE_DESC"
+
+
+class DocumentStatusFilter(StrEnum):
+    """A document status to list by: Sage's, or OVERDUE (derived, see the resolvers)."""
+
+    DRAFT = "DRAFT"
+    PRO_FORMA = "PRO_FORMA"
+    UNPAID = "UNPAID"
+    PARTIALLY_PAID = "PARTIALLY_PAID"
+    PAID = "PAID"
+    VOID = "VOID"
+    DISPUTED = "DISPUTED"
+    OVERDUE = "OVERDUE"
+
+
 class PaymentKind(StrEnum):
     CUSTOMER_RECEIPT = "CUSTOMER_RECEIPT"
     SUPPLIER_PAYMENT = "SUPPLIER_PAYMENT"
@@ -246,6 +270,17 @@ class LineItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Shipping:
+    """Carriage charged on a document, outside its lines: lines + shipping = the totals."""
+
+    business_id: str
+    net_amount: Money
+    tax_amount: Money
+    total_amount: Money
+    tax_rate: Ref | None
+
+
+@dataclass(frozen=True, slots=True)
 class Document(Record):
     """A sales invoice, a purchase invoice (bill) or a sales credit note."""
 
@@ -265,6 +300,9 @@ class Document(Record):
     created_at: dt.datetime | None
     updated_at: dt.datetime | None
     void_reason: str | None = None
+    # None where Sage has no shipping on the kind (purchase invoices).
+    shipping: Shipping | None = None
+    contact_reference: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,10 @@ from ledgergraph.resolvers.connection import (
     resolve_disconnect,
     resolve_select_business,
 )
+from ledgergraph.resolvers.mapping_overrides import (
+    resolve_remove_mapping_override,
+    resolve_set_mapping_override,
+)
 from ledgergraph.resolvers.mutations.create_contact import create_contact
 from ledgergraph.resolvers.mutations.create_payment import create_payment
 from ledgergraph.resolvers.mutations.documents import (
@@ -22,6 +26,7 @@ from ledgergraph.resolvers.mutations.void_invoice import void_invoice
 from ledgergraph.schema.connection import ConnectLinkType, SageConnection
 from ledgergraph.schema.contact import Contact
 from ledgergraph.schema.documents import Bill, CreditNote, Invoice
+from ledgergraph.schema.mapping import MappingOverride
 from ledgergraph.schema.payment import Payment
 
 
@@ -39,6 +44,17 @@ class Mutation:
     disconnect: SageConnection = strawberry.mutation(
         resolver=resolve_disconnect,
         description="Revoke the Sage tokens and forget the connection.",
+    )
+    set_mapping_override: list[MappingOverride] = strawberry.mutation(
+        resolver=resolve_set_mapping_override,
+        description="Correct what one tax rate (taxKind) or ledger account (roles) is taken "
+        "to be, checked against the business's own; idempotent (writes nothing to Sage, so it "
+        "takes no idempotency key). Returns every override.",
+    )
+    remove_mapping_override: list[MappingOverride] = strawberry.mutation(
+        resolver=resolve_remove_mapping_override,
+        description="Drop one override (idempotent: dropping an absent one changes nothing). "
+        "Returns every override left.",
     )
     create_contact: Contact = strawberry.mutation(
         resolver=create_contact, description="Create a customer and/or supplier."

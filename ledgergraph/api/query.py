@@ -1,68 +1,119 @@
-"""The root ``Query`` type: the schema's types, read by the resolvers' functions."""
+"""The root ``Query`` type: the schema's types, read by the resolvers' functions.
+
+The fields of a kind with a ``kinds.Listing`` are derived from its row (``_listed``); the
+others, whose filters differ kind by kind, are written here.
+"""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import strawberry
+from strawberry.tools import create_type, merge_types
+from strawberry.types.base import get_object_definition
+from strawberry.types.field import StrawberryField
 
 from ledgergraph import kinds
 from ledgergraph.resolvers import queries as q
 from ledgergraph.resolvers.businesses import resolve_business, resolve_businesses
 from ledgergraph.resolvers.connection import resolve_connection
+from ledgergraph.resolvers.mapping_overrides import resolve_mapping_overrides
+from ledgergraph.schema import object_types
 from ledgergraph.schema.accounting import BankAccount, Item, LedgerAccount, TaxRate
 from ledgergraph.schema.business import Business
 from ledgergraph.schema.connection import SageConnection
 from ledgergraph.schema.contact import Contact
 from ledgergraph.schema.documents import Bill, CreditNote, Invoice
+from ledgergraph.schema.mapping import MappingOverride
 from ledgergraph.schema.node import Node
 from ledgergraph.schema.payment import Payment
 from ledgergraph.schema.relay import ListPage
 
 
 @strawberry.type
-class Query:
+class _Written:
     connection: SageConnection = strawberry.field(
         resolver=resolve_connection,
         description="The tenant's Sage connection, and what to do when it is not CONNECTED.",
     )
-    businesses: list[Business] = strawberry.field(
+    businesses: list[Business] | None = strawberry.field(
         resolver=resolve_businesses,
-        description="Every Sage business the connected Sage user can access.",
+        description="Every Sage business the connected Sage user can access (null, with an "
+        "error, when Sage cannot list them; other fields are unaffected).",
+    )
+    mapping_overrides: list[MappingOverride] = strawberry.field(
+        resolver=resolve_mapping_overrides,
+        description="The tenant's corrections to the country mapping (setMappingOverride).",
     )
     business: Business = strawberry.field(
         resolver=resolve_business, description="One business (default: the selected one)."
     )
-    contacts: ListPage[Contact] = strawberry.field(
+    contacts: ListPage[Contact] | None = strawberry.field(
         resolver=q.resolve_contacts, description="Customers and suppliers."
     )
     contact: Contact = strawberry.field(resolver=q.by_id(kinds.CONTACT))
-    invoices: ListPage[Invoice] = strawberry.field(
+    invoices: ListPage[Invoice] | None = strawberry.field(
         resolver=q.resolve_invoices, description="Sales invoices."
     )
     invoice: Invoice = strawberry.field(resolver=q.by_id(kinds.INVOICE))
-    bills: ListPage[Bill] = strawberry.field(
+    bills: ListPage[Bill] | None = strawberry.field(
         resolver=q.resolve_bills, description="Purchase invoices."
     )
     bill: Bill = strawberry.field(resolver=q.by_id(kinds.BILL))
-    credit_notes: ListPage[CreditNote] = strawberry.field(
+    credit_notes: ListPage[CreditNote] | None = strawberry.field(
         resolver=q.resolve_credit_notes, description="Sales credit notes."
     )
     credit_note: CreditNote = strawberry.field(resolver=q.by_id(kinds.CREDIT_NOTE))
-    payments: ListPage[Payment] = strawberry.field(
+    payments: ListPage[Payment] | None = strawberry.field(
         resolver=q.resolve_payments, description="Customer receipts, supplier payments, refunds."
     )
     payment: Payment = strawberry.field(resolver=q.by_id(kinds.PAYMENT))
-    ledger_accounts: ListPage[LedgerAccount] = strawberry.field(
+    ledger_accounts: ListPage[LedgerAccount] | None = strawberry.field(
         resolver=q.resolve_ledger_accounts, description="The chart of accounts."
     )
-    tax_rates: ListPage[TaxRate] = strawberry.field(
+    tax_rates: ListPage[TaxRate] | None = strawberry.field(
         resolver=q.resolve_tax_rates, description="The business's tax rates."
     )
-    items: ListPage[Item] = strawberry.field(
+    items: ListPage[Item] | None = strawberry.field(
         resolver=q.resolve_items, description="Products, stock items and services."
     )
-    bank_accounts: ListPage[BankAccount] = strawberry.field(resolver=q.resolve_bank_accounts)
+    bank_accounts: ListPage[BankAccount] | None = strawberry.field(resolver=q.resolve_bank_accounts)
     node: Node | None = strawberry.field(
         resolver=q.resolve_node,
         description="Any object by its global ID; null when it does not exist (any more) or "
         "is not visible to this tenant.",
     )
+
+
+def _named(field: StrawberryField, python_name: str) -> StrawberryField:
+    field.python_name = python_name
+    return field
+
+
+def _with_listed(written: type) -> type:
+    """``written`` and the root fields of every kind with a ``Listing``: its list and its
+    one-by-ID field."""
+    types = {get_object_definition(t, strict=True).name: t for t in object_types()}
+    fields: list[StrawberryField] = []
+    for kind in kinds.KINDS:
+        if kind.listing is None:
+            continue
+        node: Any = types[kind.type_name]
+        page = cast(Any, ListPage)[node]
+        fields += [
+            _named(
+                strawberry.field(
+                    resolver=q.listed(kind),
+                    graphql_type=page | None,
+                    description=kind.listing.description,
+                ),
+                kind.listing.many,
+            ),
+            _named(strawberry.field(resolver=q.by_id(kind), graphql_type=node), kind.listing.one),
+        ]
+    if not fields:
+        return strawberry.type(type("Query", (written,), {}))
+    return merge_types("Query", (written, create_type("Listed", fields)))
+
+
+Query = _with_listed(_Written)

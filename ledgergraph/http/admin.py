@@ -11,6 +11,10 @@
     POST /admin/tenants/{tenant}/api-keys/{prefix}/revoke   refused from the next request on
     POST /admin/tenants/{tenant}/api-keys/{prefix}/rotate   a new key; the old one works for
                                                {"graceSeconds"} more (default 86400)
+    GET  /admin/tenants/{tenant}/mapping-overrides   the tenant's mapping overrides
+    PUT  /admin/tenants/{tenant}/mapping-overrides   replace them (JSON body: {"tax_rates":
+                                               {...}, "ledger_accounts": {...}}), checked
+                                               against the selected business (?business=<id>)
     *    /admin/tenants/{tenant}/sage/{path}   the Sage passthrough (``http/passthrough.py``)
 
 The key is read from ``Authorization: Bearer <key>`` or ``X-Admin-Key`` only: a key in the URL
@@ -33,11 +37,14 @@ from aiohttp import web
 from ledgergraph.auth import TENANT_ID, Scope
 from ledgergraph.connectors.sage.connections import Connection
 from ledgergraph.connectors.sage.links import ConnectLinks
+from ledgergraph.connectors.sage.reads import SageReads
 from ledgergraph.errors import BadUserInput, LedgerGraphError, NotConnected, Unauthenticated
 from ledgergraph.http.errors import error_body
 from ledgergraph.http.keys import RUNTIME
 from ledgergraph.http.passthrough import ADMIN_ROUTE, admin_passthrough
 from ledgergraph.ids import encode
+from ledgergraph.resolvers import mapping_overrides
+from ledgergraph.resolvers.loaders import Loaders
 from ledgergraph.security.api_keys import parse_scope
 from ledgergraph.types import BusinessRef, TenantId
 
@@ -282,6 +289,43 @@ async def rotate_api_key(request: web.Request, tenant: TenantId) -> web.Response
     )
 
 
+# -- mapping overrides -----------------------------------------------------------------------
+
+_OVERRIDE_STATUS = {"BAD_USER_INPUT": 400, "NOT_FOUND": 404, "NOT_CONNECTED": 404}
+
+
+def _overrides(tenant: TenantId, connection: Connection | None) -> web.Response:
+    data = mapping_overrides.stored(connection).to_json()
+    return web.json_response({"tenant": tenant, "overrides": data}, headers=_NO_STORE)
+
+
+@_for_tenant
+async def show_mapping_overrides(request: web.Request, tenant: TenantId) -> web.Response:
+    connection = await request.app[RUNTIME].connections.get(tenant)
+    if connection is None:
+        return _error(NotConnected(f"No tenant {tenant!r} has connected."), 404)
+    return _overrides(tenant, connection)
+
+
+@_for_tenant
+async def replace_mapping_overrides(request: web.Request, tenant: TenantId) -> web.Response:
+    runtime = request.app[RUNTIME]
+    if await runtime.connections.get(tenant) is None:
+        return _error(NotConnected(f"No tenant {tenant!r} has connected."), 404)
+    body = await _json_object(request)
+    if isinstance(body, web.Response):
+        return body
+    try:
+        overrides = mapping_overrides.parse(body)
+        business = await runtime.sage.business_for(tenant, request.query.get("business"))
+        loaders = Loaders(SageReads(runtime.sage, tenant, runtime.mappers))
+        await mapping_overrides.check_ids(loaders, business.id, overrides)
+        kept = await mapping_overrides.store(runtime.connections, tenant, overrides)
+    except LedgerGraphError as exc:
+        return _error(exc, _OVERRIDE_STATUS.get(exc.code, 409))
+    return web.json_response({"tenant": tenant, "overrides": kept.to_json()}, headers=_NO_STORE)
+
+
 @_admin
 async def sage_passthrough(request: web.Request) -> web.Response:
     return await admin_passthrough(request)
@@ -297,4 +341,6 @@ def add_routes(app: web.Application, key: str) -> None:
     app.router.add_get("/admin/tenants/{tenant}/api-keys", list_api_keys)
     app.router.add_post("/admin/tenants/{tenant}/api-keys/{prefix}/revoke", revoke_api_key)
     app.router.add_post("/admin/tenants/{tenant}/api-keys/{prefix}/rotate", rotate_api_key)
+    app.router.add_get("/admin/tenants/{tenant}/mapping-overrides", show_mapping_overrides)
+    app.router.add_put("/admin/tenants/{tenant}/mapping-overrides", replace_mapping_overrides)
     app.router.add_route("*", ADMIN_ROUTE, sage_passthrough)

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
 from ledgergraph import kinds, model
 from ledgergraph.errors import NotFound
 from ledgergraph.ids import GlobalId
-from ledgergraph.resolvers.arguments import document_filters
+from ledgergraph.resolvers import ordering
+from ledgergraph.resolvers.arguments import SAGE_STATUS, document_filters
 from ledgergraph.resolvers.context import Info
-from ledgergraph.resolvers.lists import sage_window, whole_list_window
+from ledgergraph.resolvers.lists import (
+    business_of,
+    filtered_window,
+    sage_window,
+    whole_list_window,
+)
+from ledgergraph.resolvers.overdue import UNSETTLED, is_overdue, today_in
 from ledgergraph.schema.arguments import After, BusinessArg, First, ModifiedSince
 
 
@@ -35,45 +42,172 @@ async def resolve_contacts(
         first=first,
         after=after,
         filters=filters,
+        order=ordering.CONTACTS,
     )
 
 
-def _documents(kind: kinds.ObjectKind) -> Any:
-    async def resolve(
-        info: Info,
-        business: BusinessArg = None,
-        first: First = None,
-        after: After = None,
-        status: model.DocumentStatus | None = None,
-        contact: strawberry.ID | None = None,
-        from_date: dt.date | None = None,
-        to_date: dt.date | None = None,
-        search: str | None = None,
-        modified_since: ModifiedSince = None,
-    ) -> Any:
-        filters = document_filters(
-            modified_since=modified_since,
-            status=status,
-            contact=contact,
-            from_date=from_date,
-            to_date=to_date,
-            search=search,
-        )
+StatusArg = Annotated[
+    model.DocumentStatusFilter | None,
+    strawberry.argument(
+        description="Only documents in this status. OVERDUE: unpaid or partly paid, due "
+        "before today in the business's time zone."
+    ),
+]
+OrderByArg = Annotated[
+    model.DocumentOrder | None,
+    strawberry.argument(description="The order to list in (default: CREATED_ASC)."),
+]
+DueBefore = Annotated[
+    dt.date | None, strawberry.argument(description="Only documents due before this date.")
+]
+DueAfter = Annotated[
+    dt.date | None, strawberry.argument(description="Only documents due after this date.")
+]
+
+
+async def _documents(
+    info: Info,
+    kind: kinds.ObjectKind,
+    *,
+    business: str | None,
+    first: int | None,
+    after: str | None,
+    status: model.DocumentStatusFilter | None,
+    contact: strawberry.ID | None,
+    from_date: dt.date | None,
+    to_date: dt.date | None,
+    search: str | None,
+    modified_since: dt.datetime | None,
+    order_by: model.DocumentOrder | None,
+    due_before: dt.date | None = None,
+    due_after: dt.date | None = None,
+) -> Any:
+    context = info.context
+    order = ordering.document_order(order_by)
+    overdue = status is model.DocumentStatusFilter.OVERDUE
+    filters = document_filters(
+        modified_since=modified_since,
+        status=None if status is None or overdue else model.DocumentStatus(status.value),
+        contact=contact,
+        from_date=from_date,
+        to_date=to_date,
+        search=search,
+    )
+    if not overdue and due_before is None and due_after is None:
         return await sage_window(
-            info.context,
+            context,
             kind.resource,
             business=business,
             first=first,
             after=after,
             filters=filters,
+            order=order,
+        )
+    # Sage filters by neither due date nor "overdue": it filters what it can, LedgerGraph
+    # the rest (see ledgergraph.resolvers.overdue).
+    business_id = await business_of(context, business)
+    today = await _today(info, business_id) if overdue else None
+    reads = [filters]
+    if today:
+        yesterday = (today - dt.timedelta(days=1)).isoformat()
+        filters["to_date"] = min(filters.get("to_date", yesterday), yesterday)
+        reads = [{**filters, "status_id": SAGE_STATUS[s]} for s in UNSETTLED]
+
+    def keep(document: model.Document) -> bool:
+        due = document.due_date
+        if today and not is_overdue(document, today):
+            return False
+        if due_before is not None and (due is None or due >= due_before):
+            return False
+        return due_after is None or (due is not None and due > due_after)
+
+    return await filtered_window(
+        context,
+        kind.resource,
+        business_id=business_id,
+        first=first,
+        after=after,
+        reads=reads,
+        keep=keep,
+        order=order,
+    )
+
+
+async def _today(info: Info, business_id: str) -> dt.date:
+    context = info.context
+    ref = await context.runtime.sage.business_for(context.tenant, business_id)
+    country = ref.country_code or (await context.business_details(business_id)).country_code
+    return today_in(country)
+
+
+def _due_documents(kind: kinds.ObjectKind) -> Any:
+    async def resolve(
+        info: Info,
+        business: BusinessArg = None,
+        first: First = None,
+        after: After = None,
+        status: StatusArg = None,
+        contact: strawberry.ID | None = None,
+        from_date: dt.date | None = None,
+        to_date: dt.date | None = None,
+        due_before: DueBefore = None,
+        due_after: DueAfter = None,
+        search: str | None = None,
+        modified_since: ModifiedSince = None,
+        order_by: OrderByArg = None,
+    ) -> Any:
+        return await _documents(
+            info,
+            kind,
+            business=business,
+            first=first,
+            after=after,
+            status=status,
+            contact=contact,
+            from_date=from_date,
+            to_date=to_date,
+            search=search,
+            modified_since=modified_since,
+            order_by=order_by,
+            due_before=due_before,
+            due_after=due_after,
         )
 
     return resolve
 
 
-resolve_invoices = _documents(kinds.INVOICE)
-resolve_bills = _documents(kinds.BILL)
-resolve_credit_notes = _documents(kinds.CREDIT_NOTE)
+resolve_invoices = _due_documents(kinds.INVOICE)
+resolve_bills = _due_documents(kinds.BILL)
+
+
+async def resolve_credit_notes(
+    info: Info,
+    business: BusinessArg = None,
+    first: First = None,
+    after: After = None,
+    status: model.DocumentStatus | None = None,
+    contact: strawberry.ID | None = None,
+    from_date: dt.date | None = None,
+    to_date: dt.date | None = None,
+    search: str | None = None,
+    modified_since: ModifiedSince = None,
+    order_by: OrderByArg = None,
+) -> Any:
+    """Credit notes have no due date: no OVERDUE and no due-date filters."""
+    return await _documents(
+        info,
+        kinds.CREDIT_NOTE,
+        business=business,
+        first=first,
+        after=after,
+        status=None if status is None else model.DocumentStatusFilter(status.value),
+        contact=contact,
+        from_date=from_date,
+        to_date=to_date,
+        search=search,
+        modified_since=modified_since,
+        order_by=order_by,
+    )
 
 
 async def resolve_payments(
@@ -160,6 +294,58 @@ async def resolve_items(
         after=after,
         keep=lambda item: kind is None or item.kind is kind,
     )
+
+
+FromDate = Annotated[dt.date | None, strawberry.argument(description="Only from this date on.")]
+ToDate = Annotated[dt.date | None, strawberry.argument(description="Only up to this date.")]
+
+
+def listed(kind: kinds.ObjectKind) -> Any:
+    """The root field that lists ``kind`` by its ``Listing``, in creation order."""
+    listing = kind.listing
+    if listing is None:
+        raise ValueError(f"{kind.type_name} has no Listing")
+
+    def within(obj: Any, from_date: dt.date | None, to_date: dt.date | None) -> bool:
+        day: dt.date | None = obj.date
+        if day is None:
+            return from_date is None and to_date is None
+        return (from_date is None or day >= from_date) and (to_date is None or day <= to_date)
+
+    async def resolve(
+        info: Info,
+        business: BusinessArg = None,
+        first: First = None,
+        after: After = None,
+        from_date: FromDate = None,
+        to_date: ToDate = None,
+        modified_since: ModifiedSince = None,
+    ) -> Any:
+        dated = from_date is not None or to_date is not None
+        if not dated or listing.sage_filters_dates:
+            filters = document_filters(
+                modified_since=modified_since, from_date=from_date, to_date=to_date
+            )
+            return await sage_window(
+                info.context,
+                kind.resource,
+                business=business,
+                first=first,
+                after=after,
+                filters=filters,
+            )
+        return await filtered_window(
+            info.context,
+            kind.resource,
+            business_id=await business_of(info.context, business),
+            first=first,
+            after=after,
+            reads=[document_filters(modified_since=modified_since)],
+            keep=lambda obj: within(obj, from_date, to_date),
+            order=ordering.CREATION,
+        )
+
+    return resolve
 
 
 def by_id(kind: kinds.ObjectKind) -> Any:

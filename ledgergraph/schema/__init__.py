@@ -7,6 +7,9 @@ root types, whose fields are the resolvers' functions, are assembled in ``ledger
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from strawberry.types.base import get_object_definition
 
 from ledgergraph.kinds import KINDS
@@ -39,6 +42,10 @@ def object_types() -> list[type]:
     Resolvers return plain model objects, told apart by each type's ``is_type_of``; so every
     concrete type must be in the schema even if no field names it.
     """
+    # A kind's type may be declared in any module here, even one nothing else imports.
+    for module in pkgutil.iter_modules(__path__):
+        if not module.ispkg:
+            importlib.import_module(f"{__name__}.{module.name}")
     declared = {_graphql_name(t): t for t in _concrete_nodes(Node)}
     missing = [k.type_name for k in KINDS if k.type_name not in declared]
     if missing:

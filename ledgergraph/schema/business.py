@@ -43,9 +43,29 @@ async def _country_code(root: Root, info: Info) -> str | None:
     return root.country_code or (await info.context.business_details(root.id)).country_code
 
 
+async def _unavailable_reason(root: Root, info: Info) -> str | None:
+    """Why the business's books cannot be read, from ``/businesses/{id}`` (which Sage serves
+    even when they cannot): its subscriptions."""
+    details = await info.context.business_details(root.id)
+    subscriptions = details.remote_data.get("subscriptions")
+    if not isinstance(subscriptions, list) or not subscriptions:
+        return None
+    if any(isinstance(s, dict) and s.get("active") for s in subscriptions):
+        return None
+    statuses = ", ".join(
+        str(s.get("status") or "inactive") for s in subscriptions if isinstance(s, dict)
+    )
+    return (
+        f"The business's Sage subscription is not active ({statuses}): its books (currency, "
+        "financial settings, lists) cannot be read until it is renewed in Sage."
+    )
+
+
 async def _currency(root: Root, info: Info) -> str | None:
     if root.currency:
         return root.currency
+    if await _unavailable_reason(root, info) is not None:
+        return None
     return (await info.context.financial_settings(root.id)).base_currency
 
 
@@ -62,6 +82,8 @@ async def _website(root: Root, info: Info) -> str | None:
 
 
 async def _financial_settings(root: Root, info: Info) -> Any:
+    if await _unavailable_reason(root, info) is not None:
+        return None
     return await info.context.financial_settings(root.id)
 
 
@@ -88,12 +110,22 @@ class Business(Node):
         resolver=_country_code, description="ISO country code, e.g. GB, IE, CA, US, FR, ES, DE."
     )
     currency: str | None = strawberry.field(
-        resolver=_currency, description="The base currency of the books."
+        resolver=_currency,
+        description="The base currency of the books; null when they cannot be read "
+        "(see booksUnavailableReason).",
+    )
+    books_unavailable_reason: str | None = strawberry.field(
+        resolver=_unavailable_reason,
+        description="Why the business's books cannot be read (e.g. a lapsed subscription); "
+        "null when they can.",
     )
     address: Address | None = strawberry.field(resolver=_address)
     telephone: str | None = strawberry.field(resolver=_telephone)
     website: str | None = strawberry.field(resolver=_website)
-    financial_settings: FinancialSettings | None = strawberry.field(resolver=_financial_settings)
+    financial_settings: FinancialSettings | None = strawberry.field(
+        resolver=_financial_settings,
+        description="Null when the books cannot be read (see booksUnavailableReason).",
+    )
     selected: bool = strawberry.field(
         resolver=_selected, description="True for the business the connection uses by default."
     )

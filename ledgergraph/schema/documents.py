@@ -16,6 +16,17 @@ from ledgergraph.schema.node import Node, follows, recognises
 from ledgergraph.schema.request import Info
 from ledgergraph.schema.scalars import Money
 
+strawberry.enum(
+    model.DocumentOrder,
+    description="The order to list documents in: Sage sorts by creation, date or due date "
+    "(not by number).",
+)
+strawberry.enum(
+    model.DocumentStatusFilter,
+    description="A status to list documents by: Sage's, or OVERDUE — unpaid or partly paid, "
+    "due before today in the business's time zone.",
+)
+
 
 async def _item(root: strawberry.Parent[model.LineItem], info: Info) -> Any:
     return await info.context.referenced_item(root)
@@ -34,6 +45,17 @@ class LineItem:
     tax_rate: TaxRate | None = follows(kinds.TAX_RATE)
     ledger_account: LedgerAccount | None = follows(kinds.LEDGER_ACCOUNT)
     item: Item | None = strawberry.field(resolver=_item)
+
+
+@strawberry.type(
+    description="Shipping (carriage) charged on a document outside its lines: the sum of the "
+    "lines plus shipping is the document's totals."
+)
+class Shipping:
+    net_amount: Money
+    tax_amount: Money
+    total_amount: Money
+    tax_rate: TaxRate | None = follows(kinds.TAX_RATE)
 
 
 def _contact_name(root: strawberry.Parent[model.Document]) -> str | None:
@@ -60,7 +82,15 @@ class Document(Node):
     contact: Contact | None = follows(kinds.CONTACT)
     contact_name: str | None = strawberry.field(
         resolver=_contact_name,
-        description="The contact's name as Sage embedded it (costs no call).",
+        description="The contact's name as the document shows it, without its reference "
+        "(costs no call).",
+    )
+    contact_reference: str | None = strawberry.field(
+        description="The contact's reference (e.g. WIN005) as the document shows it."
+    )
+    shipping: Shipping | None = strawberry.field(
+        description="Shipping charged on the document; null where Sage has none for the kind "
+        "(bills). Lines' totals plus shipping equal the document's totals."
     )
 
 

@@ -61,6 +61,11 @@ class LineItemInput:
     account_role: model.AccountRole | None = None
     ledger_account_id: strawberry.ID | None = None
     item_id: strawberry.ID | None = None
+    item_kind: model.ItemKind | None = strawberry.field(
+        default=None,
+        description="What the line sells when it names no itemId (SERVICE, PRODUCT): an "
+        "accountRole then books it to the chart's account for services or goods.",
+    )
 
 
 @strawberry.input(description="A new sales invoice, bill or credit note.")

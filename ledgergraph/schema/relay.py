@@ -9,8 +9,6 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from ledgergraph.pagination import encode_cursor
-
 T = TypeVar("T")
 
 
@@ -41,9 +39,10 @@ class ListPage(Generic[T]):
         return [edge.node for edge in self.edges]
 
     @classmethod
-    def of(cls, items: list[T], *, offset: int, total: int) -> ListPage[T]:
-        """The page of ``items`` found at ``offset`` in a list of ``total`` objects."""
-        edges = [Edge(cursor=encode_cursor(offset + i), node=item) for i, item in enumerate(items)]
+    def of(cls, items: list[T], *, cursors: list[str], offset: int, total: int) -> ListPage[T]:
+        """The page of ``items`` (each with its cursor) found at ``offset`` in a list of
+        ``total`` objects."""
+        edges = [Edge(cursor=c, node=item) for c, item in zip(cursors, items, strict=True)]
         return cls(
             edges=edges,
             page_info=PageInfo(

@@ -41,7 +41,9 @@ def test_a_sales_invoice_parses_dates_references_and_lines(gb: CountryMapper) ->
     assert doc.business_id == gb.business_id
     assert doc.remote_id == "b7a1d0e6c1f04b5a9a3c2d1e0f9a8b7c"
     assert doc.remote_data == payload
-    assert doc.contact == Ref("cced5085c2d24394a758c5d16b38fca1", "Bobs Building Supplies (BBS001)")
+    # The document's own snapshot of the name; Sage's "Name (REF)" is not a name.
+    assert doc.contact == Ref("cced5085c2d24394a758c5d16b38fca1", "Bobs Building Supplies")
+    assert doc.contact_reference == "BBS001"
     assert (doc.date, doc.due_date) == (dt.date(2024, 5, 15), dt.date(2024, 6, 14))
     assert doc.reference == "PO 4471"
     assert doc.created_at == dt.datetime(2024, 5, 15, 8, 43, 53, tzinfo=dt.UTC)
@@ -75,7 +77,8 @@ def test_a_purchase_invoice_is_a_bill_numbered_by_its_reference(gb: CountryMappe
     assert doc.total_amount == Money(Decimal("1599.11"), GBP)
     assert doc.tax_amount == Money(Decimal("26.24"), GBP)
     assert doc.amount_paid == Money(Decimal("0.0"), GBP)
-    assert doc.contact == Ref("5ad3e87117f54189ba0255a12a2c3034", "Thompsons Electricals (THO001)")
+    assert doc.contact == Ref("5ad3e87117f54189ba0255a12a2c3034", "Thompsons Electricals")
+    assert doc.shipping is None  # Sage's purchase invoices carry no shipping
     assert len(doc.lines) == 4
     assert doc.lines[0].tax_amount == Money(Decimal("6.8"), GBP)
     assert doc.lines[0].item_kind is None
@@ -201,3 +204,19 @@ def test_a_draft_has_no_number_yet(gb: CountryMapper) -> None:
     }
     doc = gb.invoice(payload)
     assert (doc.status, doc.number) == (DocumentStatus.DRAFT, None)
+
+
+def test_shipping_is_kept_so_lines_plus_shipping_are_the_totals(gb: CountryMapper) -> None:
+    payload = {
+        **fixture("sales_invoice"),
+        "shipping_net_amount": "15.0",
+        "shipping_tax_rate": {"id": "GB_STANDARD", "displayed_as": "Standard 20.00%"},
+        "shipping_tax_amount": "3.0",
+        "shipping_total_amount": "18.0",
+    }
+    doc = gb.invoice(payload)
+    assert doc.shipping is not None
+    assert doc.shipping.net_amount == Money(Decimal("15.0"), GBP)
+    assert doc.shipping.tax_amount == Money(Decimal("3.0"), GBP)
+    assert doc.shipping.total_amount == Money(Decimal("18.0"), GBP)
+    assert doc.shipping.tax_rate == Ref("GB_STANDARD", "Standard 20.00%")

@@ -13,8 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from ledgergraph.connectors.sage.mapping import CountryMapper
-from ledgergraph.model import TaxSystem
+from ledgergraph.connectors.sage.mapping import (
+    CountryMapper,
+    classify_ledger_account,
+    classify_tax_rate,
+)
+from ledgergraph.model import TaxRate, TaxSystem
 from ledgergraph.sandbox import books as books_package
 from ledgergraph.sandbox.api.resources import ledger_accounts, tax_rates
 from ledgergraph.sandbox.books import World
@@ -70,7 +74,7 @@ def test_every_seeded_tax_rate_has_its_true_kind_system_rate_and_components(
 
 
 @pytest.mark.parametrize("country", COUNTRIES)
-def test_every_seeded_ledger_account_has_its_true_classification_and_roles(
+def test_every_seeded_ledger_account_has_its_true_classification_roles_and_supply(
     world: World, country: str
 ) -> None:
     problems: list[str] = []
@@ -90,10 +94,18 @@ def test_every_seeded_ledger_account_has_its_true_classification_and_roles(
                 problems.append(f"{label}: classification {mapped.classification} != {want_class}")
             if set(mapped.roles) != want_roles:
                 problems.append(f"{label}: roles {sorted(mapped.roles)} != {sorted(want_roles)}")
+            supplies = classify_ledger_account(mapped.remote_data, mapper.rules).supplies
+            want_supplies = truth.supplies(record.truth.supplies)
+            if supplies != want_supplies:
+                problems.append(f"{label}: supplies {supplies} != {want_supplies}")
             if mapped.code != f"{record.nominal_code:04d}":
                 problems.append(f"{label}: code {mapped.code!r}")
     assert checked, f"no {country} ledger accounts were seeded"
     assert not problems, "\n".join(problems)
+
+
+def placed_in(mapper: CountryMapper, rate: TaxRate) -> tuple[str, ...]:
+    return classify_tax_rate(rate.remote_data, mapper.rules).regions
 
 
 @pytest.mark.parametrize("country", COUNTRIES)
@@ -109,11 +121,20 @@ def test_every_kind_a_country_seeds_has_a_deterministic_reverse_lookup(
         mapper.ledger_account(ledger_accounts.serialise(scope, a))
         for a in books.ledger_accounts.values()
     ]
+    # Where rates are a province's or state's (US), a kind is looked up in a region.
+    regions = [None, *sorted({r for rate in rates for r in placed_in(mapper, rate)} - {"*"})]
     for kind in {r.kind for r in rates if r.kind is not None}:
-        chosen = mapper.tax_rate_for(kind, rates)
-        assert chosen is not None
-        assert chosen.kind == kind
-        assert mapper.tax_rate_for(kind, list(reversed(rates))) == chosen
+        found = 0
+        for region in regions:
+            chosen = mapper.tax_rate_for(kind, rates, region=region)
+            if chosen is None:
+                continue
+            found += 1
+            assert chosen.kind == kind
+            assert mapper.tax_rate_for(kind, list(reversed(rates)), region=region) == chosen
+        assert found, f"{country}: no region has a {kind} rate"
+        if mapper.rules.tax_country_wide:
+            assert mapper.tax_rate_for(kind, rates) is not None
     for role in {role for a in accounts for role in a.roles}:
         picked = mapper.ledger_account_for(role, accounts)
         assert picked is not None
@@ -132,3 +153,5 @@ def test_every_name_in_the_books_vocabulary_is_models_or_a_listed_mismatch() -> 
         truth.classification(name)
     for role in vocabulary["roles"]:
         truth.roles((role,))
+    for supply in vocabulary["supplies"]:
+        truth.supplies(supply)

@@ -8,6 +8,7 @@ sandbox's vocabulary and the model cannot slip through. Nothing here is product 
 
 from __future__ import annotations
 
+from ledgergraph.connectors.sage.mapping import Supply
 from ledgergraph.model import AccountClassification, AccountRole, TaxKind, TaxSystem
 
 
@@ -50,3 +51,12 @@ def roles(names: tuple[str, ...]) -> frozenset[AccountRole]:
     if unknown:
         raise UnknownTruthName(f"truth roles {unknown} are not in model.py")
     return frozenset(AccountRole(name) for name in names)
+
+
+def supplies(name: str | None) -> Supply | None:
+    """What a truth says a revenue account is kept for (None: goods and services alike)."""
+    if name is None:
+        return None
+    if name in Supply.__members__:
+        return Supply(name)
+    raise UnknownTruthName(f"truth supply {name!r} is not a mapping Supply")

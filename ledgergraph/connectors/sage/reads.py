@@ -34,6 +34,12 @@ class MapperFactory(Protocol):
 # At or below this many ids, a batch is fetched one GET per id without listing first.
 SMALL_BATCH = 3
 FULL = {"attributes": "all"}
+# Sage sends a contact's balance only when asked for it.
+_ASKED: dict[str, dict[str, str]] = {"contacts": {"show_balance": "true"}}
+
+
+def _full(resource: Resource) -> dict[str, str]:
+    return {**FULL, **_ASKED.get(resource.name, {})}
 
 
 class SageReads:
@@ -95,17 +101,7 @@ class SageReads:
     ) -> tuple[list[Any], int]:
         """Items ``offset .. offset+size`` of the filtered list, and the list's total."""
         per_page, pages = _pages_for(offset, size)
-        bodies = await asyncio.gather(
-            *(
-                self._client.get(
-                    self.tenant,
-                    resource.path,
-                    business=business_id,
-                    params={**FULL, **(filters or {}), "page": p, "items_per_page": per_page},
-                )
-                for p in pages
-            )
-        )
+        bodies = await self._pages(resource, business_id, pages, per_page=per_page, filters=filters)
         first_index = (pages[0] - 1) * per_page
         items = [item for body in bodies for item in body.get("$items", [])]
         total = int(bodies[0].get("$total", 0)) if bodies else 0
@@ -118,7 +114,10 @@ class SageReads:
     async def one(self, resource: Resource, business_id: str, remote_id: str) -> Any | None:
         try:
             payload = await self._client.get(
-                self.tenant, f"{resource.path}/{remote_id}", business=business_id
+                self.tenant,
+                f"{resource.path}/{remote_id}",
+                business=business_id,
+                params=_ASKED.get(resource.name),
             )
         except NotFound:
             return None
@@ -137,30 +136,16 @@ class SageReads:
         if len(wanted) <= SMALL_BATCH:
             return await self._by_get(resource, business_id, wanted)
         mapper = await self.mapper(business_id)
-        first = await self._client.get(
-            self.tenant,
-            resource.path,
-            business=business_id,
-            params={**FULL, "page": 1, "items_per_page": MAX_ITEMS_PER_PAGE},
-        )
+        (first,) = await self._pages(resource, business_id, [1])
         found = {str(p["id"]): p for p in first.get("$items", [])}
         missing = [i for i in wanted if i not in found]
-        remaining_pages = math.ceil(int(first.get("$total", 0)) / MAX_ITEMS_PER_PAGE) - 1
+        pages = _page_count(first)
         result = {i: resource.build(mapper, found[i]) for i in wanted if i in found}
         if not missing:
             return result
-        if remaining_pages <= len(missing):
-            bodies = await asyncio.gather(
-                *(
-                    self._client.get(
-                        self.tenant,
-                        resource.path,
-                        business=business_id,
-                        params={**FULL, "page": p, "items_per_page": MAX_ITEMS_PER_PAGE},
-                    )
-                    for p in range(2, remaining_pages + 2)
-                )
-            )
+        # The rest of the list, unless one GET per missing id costs fewer calls.
+        if pages - 1 <= len(missing):
+            bodies = await self._pages(resource, business_id, range(2, pages + 1))
             rest = {str(p["id"]): p for body in bodies for p in body.get("$items", [])}
             result.update({i: resource.build(mapper, rest[i]) for i in missing if i in rest})
             return result
@@ -174,33 +159,51 @@ class SageReads:
         return {i: obj for i, obj in zip(remote_ids, found, strict=True) if obj is not None}
 
     async def _all_payloads(self, resource: Resource, business_id: str) -> list[dict[str, Any]]:
-        params = {**FULL, "page": 1, "items_per_page": MAX_ITEMS_PER_PAGE}
-        first = await self._client.get(
-            self.tenant, resource.path, business=business_id, params=params
-        )
-        items: list[dict[str, Any]] = list(first.get("$items", []))
-        pages = math.ceil(int(first.get("$total", 0)) / MAX_ITEMS_PER_PAGE)
-        if pages > 1:
-            bodies = await asyncio.gather(
-                *(
-                    self._client.get(
-                        self.tenant,
-                        resource.path,
-                        business=business_id,
-                        params={**params, "page": p},
-                    )
-                    for p in range(2, pages + 1)
+        (first,) = await self._pages(resource, business_id, [1])
+        rest = await self._pages(resource, business_id, range(2, _page_count(first) + 1))
+        return [item for body in (first, *rest) for item in body.get("$items", [])]
+
+    async def _pages(
+        self,
+        resource: Resource,
+        business_id: str,
+        numbers: Iterable[int],
+        *,
+        per_page: int = MAX_ITEMS_PER_PAGE,
+        filters: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """These pages of the (filtered) list with every attribute, asked for at once: the one
+        way this module pages, so equal pages share one cache entry and one call."""
+        bodies: list[dict[str, Any]] = await asyncio.gather(
+            *(
+                self._client.get(
+                    self.tenant,
+                    resource.path,
+                    business=business_id,
+                    params={
+                        **_full(resource),
+                        **(filters or {}),
+                        "page": p,
+                        "items_per_page": per_page,
+                    },
                 )
+                for p in numbers
             )
-            items.extend(item for body in bodies for item in body.get("$items", []))
-        return items
+        )
+        return bodies
+
+
+def _page_count(first: Mapping[str, Any]) -> int:
+    """How many full-size pages the list has, from its first page."""
+    return math.ceil(int(first.get("$total", 0)) / MAX_ITEMS_PER_PAGE)
 
 
 def _pages_for(offset: int, size: int) -> tuple[int, list[int]]:
     """(items_per_page, page numbers) covering ``offset .. offset+size`` in fewest calls."""
-    for per_page in (size, MAX_ITEMS_PER_PAGE):
+    for per_page in (min(size, MAX_ITEMS_PER_PAGE), MAX_ITEMS_PER_PAGE):
         start = (offset // per_page) * per_page
         if offset + size <= start + per_page:
             return per_page, [offset // per_page + 1]
-    first, last = offset // size, (offset + size - 1) // size
-    return size, list(range(first + 1, last + 2))
+    per_page = min(size, MAX_ITEMS_PER_PAGE)
+    first, last = offset // per_page, (offset + size - 1) // per_page
+    return per_page, list(range(first + 1, last + 2))

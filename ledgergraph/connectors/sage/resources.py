@@ -6,7 +6,7 @@ Which resources exist, and which unified kind each holds, is declared once in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -19,6 +19,14 @@ class Mapper(Protocol):
 
     @property
     def country_code(self) -> str | None: ...
+    # What a resource's ``build`` passes to a mapping function of its own, so a new resource
+    # needs no method here.
+    @property
+    def business_id(self) -> str: ...
+    @property
+    def currency(self) -> str | None:
+        """The business's base currency: what Sage means when it sends none."""
+        ...
 
     def business(
         self, details: dict[str, Any], financial_settings: dict[str, Any] | None
@@ -39,10 +47,20 @@ class Mapper(Protocol):
         *,
         region: str | None = None,
         name: str | None = None,
+        locality: str | None = None,
+        preferred_ids: Sequence[str] = (),
     ) -> model.TaxRate | None: ...
     def ledger_account_for(
-        self, role: model.AccountRole, accounts: Iterable[model.LedgerAccount]
+        self,
+        role: model.AccountRole,
+        accounts: Iterable[model.LedgerAccount],
+        *,
+        tax_rate: model.TaxRate | None = None,
+        rates: Iterable[model.TaxRate] = (),
+        item_kind: model.ItemKind | None = None,
     ) -> model.LedgerAccount | None: ...
+    @property
+    def taxes_by_region(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from ledgergraph.kinds import ObjectKind
 from ledgergraph.resolvers.context import Context, Info
 from ledgergraph.resolvers.lists import business_of
 from ledgergraph.resolvers.mutations.lines import sage_lines, validate
-from ledgergraph.resolvers.mutations.lookups import sage_id
+from ledgergraph.resolvers.mutations.lookups import TaxPlace, sage_id, tax_place
 from ledgergraph.resolvers.mutations.runner import Write, builder, key_for, run_write
 from ledgergraph.schema.arguments import IdempotencyKey, WriteBusinessArg
 from ledgergraph.schema.inputs import DocumentInput
@@ -49,6 +49,15 @@ async def create_document(
 
     async def execute(idempotency_id: str) -> dict[str, Any]:
         mapper = await reads.mapper(business_id)
+        place = TaxPlace(region=data.tax_region)
+        if any(line.tax_rate_id is None for line in data.lines):
+            place = await tax_place(
+                context,
+                business_id,
+                contact_id,
+                explicit=data.tax_region,
+                sales=document.default_role is model.AccountRole.SALES,
+            )
         body: dict[str, Any] = {
             "contact_id": contact_id,
             "date": data.date.isoformat(),
@@ -57,7 +66,7 @@ async def create_document(
                 business_id,
                 data.lines,
                 default_role=document.default_role,
-                region=data.tax_region,
+                place=place,
                 country=mapper.country_code,
             ),
         }
@@ -65,7 +74,8 @@ async def create_document(
             "due_date": data.due_date.isoformat() if data.due_date else None,
             "reference": data.reference,
             "notes": data.notes,
-            "tax_address_region_id": data.tax_region,
+            # Sage taxes by this province or state (CA/US); the lines' rates were chosen for it.
+            "tax_address_region_id": place.region,
             "vendor_reference": data.vendor_reference,
         }
         body.update({k: v for k, v in optional.items() if v is not None})

@@ -62,25 +62,49 @@ def tax_amount(net_or_gross: Decimal, rate: model.TaxRate, *, includes_tax: bool
     return sum((money(net_or_gross * p / HUNDRED) for p in parts), Decimal(0))
 
 
+async def _item(
+    context: Context, business_id: str, line: LineItemInput, where: str
+) -> tuple[str, str, model.ItemKind] | None:
+    """The line's item as (Sage body key, Sage id, kind), or None when it names none."""
+    if line.item_id is None:
+        return None
+    field = f"{where}.itemId"
+    gid = lookups.sage_id(line.item_id, expect="Item", business_id=business_id, field=field)
+    for resource, key in ((kinds.PRODUCTS, "product_id"), (kinds.SERVICES, "service_id")):
+        found = await context.loaders.of(resource).load((business_id, gid))
+        if isinstance(found, model.Item):
+            if line.item_kind is not None and (line.item_kind is model.ItemKind.SERVICE) != (
+                found.kind is model.ItemKind.SERVICE
+            ):
+                raise BadUserInput(
+                    f"{where}.itemKind is {line.item_kind.value} but the item is a "
+                    f"{found.kind.value}; leave itemKind out when giving itemId.",
+                    field=f"{where}.itemKind",
+                )
+            return key, gid, found.kind
+    raise BadUserInput(f"{field}: no such product or service in this business.", field=field)
+
+
 async def sage_lines(
     context: Context,
     business_id: str,
     lines: list[LineItemInput],
     *,
     default_role: model.AccountRole,
-    region: str | None,
+    place: lookups.TaxPlace,
     country: str | None,
     field: str = "input.lines",
 ) -> list[dict[str, Any]]:
     result = []
     for i, line in enumerate(lines):
         where = f"{field}[{i}]"
+        item = await _item(context, business_id, line, where)
         rate = await lookups.tax_rate(
             context,
             business_id,
             kind=line.tax_kind,
             explicit=line.tax_rate_id,
-            region=region,
+            place=place,
             field=f"{where}.taxKind" if line.tax_rate_id is None else f"{where}.taxRateId",
         )
         account = await lookups.ledger_account(
@@ -89,6 +113,8 @@ async def sage_lines(
             role=line.account_role,
             default_role=default_role,
             explicit=line.ledger_account_id,
+            tax_rate=rate,
+            item_kind=item[2] if item is not None else line.item_kind,
             field=f"{where}.accountRole"
             if line.ledger_account_id is None
             else f"{where}.ledgerAccountId",
@@ -109,12 +135,7 @@ async def sage_lines(
             body["tax_amount"] = str(
                 tax_amount(amount, rate, includes_tax=line.unit_price_includes_tax)
             )
-        if line.item_id is not None:
-            gid = lookups.sage_id(
-                line.item_id, expect="Item", business_id=business_id, field=f"{where}.itemId"
-            )
-            item = await context.loaders.of(kinds.PRODUCTS).load((business_id, gid))
-            key = "product_id" if item is not None else "service_id"
-            body[key] = gid
+        if item is not None:
+            body[item[0]] = item[1]
         result.append(body)
     return result

@@ -33,6 +33,8 @@ class AccountTruth:
 
     classification: str
     roles: tuple[str, ...]
+    # "GOODS" or "SERVICES" for a revenue account kept for one of them, else None.
+    supplies: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)

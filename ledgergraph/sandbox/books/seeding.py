@@ -632,7 +632,7 @@ class _Seeder:
             (self.rng.choice(posted) for _ in range(self.count(CREDIT_NOTES))),
             key=lambda invoice: invoice.date,
         )
-        for invoice in chosen:
+        for index, invoice in enumerate(chosen):
             party = parties[invoice.contact_id]
             day = self.day_between(invoice.date, min(self.today, invoice.date + timedelta(days=45)))
             source = invoice.lines[0]
@@ -655,6 +655,11 @@ class _Seeder:
             note.original_invoice_date = invoice.date
             note.reference = invoice.number
             note.number = self.books.next_number(ArtefactKind.SALES_CREDIT_NOTE)
+            # Carriage credited back: the invoice's own, or (every tenth note) a flat charge.
+            # Drawn without the generator, so the rest of the world stays as it was.
+            if invoice.shipping_net_amount or index % 10 == 3:
+                note.shipping_net_amount = invoice.shipping_net_amount or Decimal("9.95")
+                note.shipping_tax_rate_id = invoice.shipping_tax_rate_id or line.tax_rate_id
             self.books.recalculate(note)
             self.books.sales_credit_notes[note.id] = note
 

@@ -46,9 +46,11 @@ from ledgergraph.connectors.sage.mapping.payments import PAYMENT_KINDS, allocati
 from ledgergraph.connectors.sage.mapping.rules import (
     CountryCatalogue,
     CountryRules,
+    Supply,
     bundled_countries,
     country_rules,
     load_countries,
+    supply_of,
 )
 from ledgergraph.connectors.sage.mapping.tax_rates import (
     TaxClassification,
@@ -73,6 +75,7 @@ __all__ = [
     "Overrides",
     "OverridesError",
     "PayloadError",
+    "Supply",
     "TaxClassification",
     "TaxRateOverride",
     "allocation",
@@ -96,6 +99,7 @@ __all__ = [
     "line_item",
     "load_countries",
     "payment",
+    "supply_of",
     "tax_rate",
     "tax_rate_for",
 ]

@@ -30,6 +30,7 @@ from ledgergraph.model import (
     LineItem,
     Money,
     Ref,
+    Shipping,
 )
 
 DOCUMENT_STATUSES: dict[str, DocumentStatus] = {
@@ -91,6 +92,25 @@ def line_item(data: Payload, business_id: str, currency: str) -> LineItem:
     )
 
 
+_SHIPPING_KEYS = ("shipping_net_amount", "shipping_tax_amount", "shipping_total_amount")
+
+
+def shipping(data: Payload, business_id: str, currency: str) -> Shipping | None:
+    """Sage's ``shipping_*`` header fields; None on a kind without them (purchase invoices)."""
+    if not any(key in data for key in _SHIPPING_KEYS):
+        return None
+    net = decimal_or_zero(data, "shipping_net_amount")
+    tax = decimal_or_zero(data, "shipping_tax_amount")
+    total = decimal(data, "shipping_total_amount")
+    return Shipping(
+        business_id=business_id,
+        net_amount=Money(net, currency),
+        tax_amount=Money(tax, currency),
+        total_amount=Money(net + tax if total is None else total, currency),
+        tax_rate=ref(data, "shipping_tax_rate"),
+    )
+
+
 def _currency(data: Payload, fallback: str | None, resource: str) -> str:
     currency = ref_id(data, "currency") or fallback
     if currency is None:
@@ -116,8 +136,9 @@ def _document(
     if currency is None:
         raise PayloadError(f"{resource}: no currency in the payload and no base currency given")
     contact = ref(data, "contact")
-    if contact is not None and contact.displayed_as is None:
-        contact = Ref(contact.id, text(data, "contact_name"))
+    if contact is not None:
+        # The embedded contact shows "Name (REF)"; the document's own snapshot is the name.
+        contact = Ref(contact.id, text(data, "contact_name") or contact.displayed_as)
     total = decimal_or_zero(data, "total_amount")
     paid = decimal(data, "total_paid")
     if paid is None:
@@ -145,6 +166,8 @@ def _document(
         created_at=timestamp(data, "created_at"),
         updated_at=timestamp(data, "updated_at"),
         void_reason=text(data, "void_reason"),
+        shipping=shipping(data, business_id, currency),
+        contact_reference=text(data, "contact_reference"),
         **extra,
     )
 

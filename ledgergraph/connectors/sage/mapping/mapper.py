@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from ledgergraph.connectors.sage.mapping import (
     tax_rates,
 )
 from ledgergraph.connectors.sage.mapping.overrides import Overrides
-from ledgergraph.connectors.sage.mapping.rules import CountryRules, country_rules
+from ledgergraph.connectors.sage.mapping.rules import CountryRules, country_rules, supply_of
 from ledgergraph.connectors.sage.mapping.values import Payload
 from ledgergraph.model import (
     AccountRole,
@@ -28,6 +28,7 @@ from ledgergraph.model import (
     CreditNote,
     Invoice,
     Item,
+    ItemKind,
     LedgerAccount,
     Payment,
     TaxKind,
@@ -110,12 +111,40 @@ class CountryMapper:
         *,
         region: str | None = None,
         name: str | None = None,
+        locality: str | None = None,
+        preferred_ids: Sequence[str] = (),
     ) -> TaxRate | None:
         """See ``tax_rates.tax_rate_for``."""
-        return tax_rates.tax_rate_for(kind, rates, self.rules, region=region, name=name)
+        return tax_rates.tax_rate_for(
+            kind,
+            rates,
+            self.rules,
+            region=region,
+            name=name,
+            locality=locality,
+            preferred_ids=preferred_ids,
+        )
 
     def ledger_account_for(
-        self, role: AccountRole, accounts: Iterable[LedgerAccount]
+        self,
+        role: AccountRole,
+        accounts: Iterable[LedgerAccount],
+        *,
+        tax_rate: TaxRate | None = None,
+        rates: Iterable[TaxRate] = (),
+        item_kind: ItemKind | None = None,
     ) -> LedgerAccount | None:
-        """See ``ledger_accounts.ledger_account_for``."""
-        return ledger_accounts.ledger_account_for(role, accounts, self.rules)
+        """See ``ledger_accounts.ledger_account_for``; ``item_kind`` is what the line sells."""
+        return ledger_accounts.ledger_account_for(
+            role,
+            accounts,
+            self.rules,
+            tax_rate=tax_rate,
+            rates=rates,
+            supplies=supply_of(item_kind),
+        )
+
+    @property
+    def taxes_by_region(self) -> bool:
+        """See ``CountryRules.taxes_by_region``."""
+        return self.rules.taxes_by_region

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Annotated, Any, Self, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from ledgergraph.connectors.sage.mapping.errors import CountryFileError
-from ledgergraph.model import AccountClassification, AccountRole, TaxKind, TaxSystem
+from ledgergraph.model import AccountClassification, AccountRole, ItemKind, TaxKind, TaxSystem
 
 DEFAULTS_FILE = "defaults.json"
 
@@ -118,8 +119,24 @@ class TaxRatesSection(_Strict):
     region_keywords: dict[Region, tuple[Keyword, ...]] = {}
 
 
+class Supply(StrEnum):
+    """What a revenue (or cost) account is for: goods or services. Charts keep them apart
+    (GB 4000 Sales - Products / 4010 Sales - Services, FR 707 / 706, ES 700 / 705)."""
+
+    GOODS = "GOODS"
+    SERVICES = "SERVICES"
+
+
+def supply_of(kind: ItemKind | None) -> Supply | None:
+    """What a line of an item of ``kind`` supplies (None when the line says nothing)."""
+    if kind is None:
+        return None
+    return Supply.SERVICES if kind is ItemKind.SERVICE else Supply.GOODS
+
+
 class AccountRule(_Strict):
-    """Roles (and optionally a classification) for ledger accounts matching every condition."""
+    """Roles (and optionally a classification and a supply) for ledger accounts matching every
+    condition."""
 
     codes: tuple[int, ...] = ()
     code_ranges: tuple[tuple[int, int], ...] = ()
@@ -129,6 +146,8 @@ class AccountRule(_Strict):
     name_keywords: tuple[Keyword, ...] = ()
     roles: tuple[AccountRole, ...]
     classification: AccountClassification | None = None
+    # Goods or services: a line of that supply prefers the account when choosing by role.
+    supplies: Supply | None = None
 
     @model_validator(mode="after")
     def _sound(self) -> Self:
@@ -205,6 +224,11 @@ class CountryRules:
     account_rules: tuple[AccountRule, ...]
     role_areas: Mapping[AccountRole, str]
     nominal_code_width: int
+
+    @property
+    def taxes_by_region(self) -> bool:
+        """Whether what a sale charges depends on the customer's province or state (CA, US)."""
+        return bool(self.tax_regions or self.tax_region_keywords) or not self.tax_country_wide
 
 
 def _merge(defaults: DefaultsFile, country: CountryFile | None) -> CountryRules:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -192,13 +192,20 @@ def tax_rate_for(
     *,
     region: str | None = None,
     name: str | None = None,
+    locality: str | None = None,
+    preferred_ids: Sequence[str] = (),
 ) -> TaxRate | None:
     """The tenant's rate for ``taxKind: <kind>``, or None when the tenant has none.
 
     ``region`` (``CA-BC`` or ``BC``, ``US-CA``) keeps the rates charged there: those placed
     in it, those placed in every region (``"*"``), and, where the country file says rates
-    without a region are country-wide (CA, not US), those. ``name`` keeps rates whose name
-    contains it (US rates are user-named). Deterministic tie-breaks, in order: the country
+    without a region are country-wide (CA, not US), those. Where rates are not country-wide,
+    no region keeps only the rates of every region: a US sales tax is always some state's, and
+    guessing one would charge a customer another state's tax. ``name`` keeps rates whose name
+    contains it (US rates are user-named), in any region unless one is given.
+
+    Deterministic tie-breaks, in order: ``preferred_ids`` (the customer's own default rate);
+    rates named for ``locality`` (the customer's city: US rates are named for one); the country
     file's preference list (its per-region list when a region is given); rates placed in the
     region before the rest; visible before hidden; combined before simple (a combined rate is
     the whole charge, its components are parts of it); name; Sage id.
@@ -223,13 +230,24 @@ def tax_rate_for(
 
         candidates = [rate for rate in candidates if applies(rate)]
         preferred = rules.tax_regions.get(wanted_region, {}).get(kind, preferred)
+    elif not rules.tax_country_wide and not name:
+        candidates = [rate for rate in candidates if EVERY_REGION in placed[rate.remote_id]]
+    town = locality.strip().casefold() if locality and locality.strip() else None
 
-    def rank(rate: TaxRate) -> tuple[int, int, int, int, str, str]:
+    def rank(rate: TaxRate) -> tuple[int, int, int, int, int, int, str, str]:
+        own = (
+            preferred_ids.index(rate.remote_id)
+            if rate.remote_id in preferred_ids
+            else len(preferred_ids)
+        )
+        named = 0 if town is None or town in rate.name.casefold() else 1
         position = (
             preferred.index(rate.remote_id) if rate.remote_id in preferred else len(preferred)
         )
         elsewhere = 0 if wanted_region is None or wanted_region in placed[rate.remote_id] else 1
         return (
+            own,
+            named,
             position,
             elsewhere,
             0 if rate.is_visible else 1,

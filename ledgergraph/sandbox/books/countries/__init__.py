@@ -192,7 +192,9 @@ def _ledger_account(raw: dict[str, Any]) -> LedgerAccountSpec:
         recoverable_percentage=Decimal(recoverable) if recoverable else None,
         non_recoverable_code=raw.get("non_recoverable"),
         truth=AccountTruth(
-            classification=raw["truth"]["classification"], roles=tuple(raw["truth"]["roles"])
+            classification=raw["truth"]["classification"],
+            roles=tuple(raw["truth"]["roles"]),
+            supplies=raw["truth"].get("supplies"),
         ),
     )
 
