@@ -20,6 +20,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from ledgergraph import model
+from ledgergraph.connectors.sage.mapping import journals
 from ledgergraph.connectors.sage.resources import Resource
 from ledgergraph.types import BusinessRef
 
@@ -31,6 +32,7 @@ __all__ = [
     "CREDIT_NOTE",
     "INVOICE",
     "ITEM",
+    "JOURNAL",
     "KINDS",
     "LEDGER_ACCOUNT",
     "PAYMENT",
@@ -53,6 +55,7 @@ class ObjectType(StrEnum):
     CREDIT_NOTE = "CREDIT_NOTE"
     PAYMENT = "PAYMENT"
     ITEM = "ITEM"
+    JOURNAL = "JOURNAL"
     CONNECTION = "CONNECTION"
 
 
@@ -92,6 +95,9 @@ SERVICES = Resource("services", "service", lambda m, p: m.item(p))
 LEDGER_ACCOUNTS = Resource("ledger_accounts", "ledger_account", lambda m, p: m.ledger_account(p))
 TAX_RATES = Resource("tax_rates", "tax_rate", lambda m, p: m.tax_rate(p))
 BANK_ACCOUNTS = Resource("bank_accounts", "bank_account", lambda m, p: m.bank_account(p))
+JOURNALS = Resource(
+    "journals", "journal", lambda m, p: journals.journal(p, m.business_id, currency=m.currency)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +183,18 @@ LEDGER_ACCOUNT = ObjectKind(
 )
 TAX_RATE = ObjectKind("TaxRate", model.TaxRate, (TAX_RATES,), Loading.WHOLE_LIST)
 BANK_ACCOUNT = ObjectKind("BankAccount", model.BankAccount, (BANK_ACCOUNTS,), Loading.WHOLE_LIST)
+JOURNAL = ObjectKind(
+    "Journal",
+    journals.Journal,
+    (JOURNALS,),
+    Loading.BY_ID,
+    event_type=ObjectType.JOURNAL,
+    # A journal moves its ledger accounts' balances, a bank account's among them.
+    also_stale=(LEDGER_ACCOUNTS, BANK_ACCOUNTS),
+    listing=Listing(
+        "journals", "journal", "Manual journals: balanced debits and credits to ledger accounts."
+    ),
+)
 BUSINESS = ObjectKind("Business", BusinessRef, (), Loading.CONNECTION)
 
 KINDS: tuple[ObjectKind, ...] = (
@@ -189,6 +207,7 @@ KINDS: tuple[ObjectKind, ...] = (
     LEDGER_ACCOUNT,
     TAX_RATE,
     BANK_ACCOUNT,
+    JOURNAL,
     BUSINESS,
 )
 _BY_NAME = {kind.type_name: kind for kind in KINDS}

@@ -15,6 +15,7 @@ from ledgergraph.resolvers.mapping_overrides import (
     resolve_set_mapping_override,
 )
 from ledgergraph.resolvers.mutations.create_contact import create_contact
+from ledgergraph.resolvers.mutations.create_journal import create_journal
 from ledgergraph.resolvers.mutations.create_payment import create_payment
 from ledgergraph.resolvers.mutations.documents import (
     create_bill,
@@ -26,6 +27,7 @@ from ledgergraph.resolvers.mutations.void_invoice import void_invoice
 from ledgergraph.schema.connection import ConnectLinkType, SageConnection
 from ledgergraph.schema.contact import Contact
 from ledgergraph.schema.documents import Bill, CreditNote, Invoice
+from ledgergraph.schema.journal import Journal
 from ledgergraph.schema.mapping import MappingOverride
 from ledgergraph.schema.payment import Payment
 
@@ -78,4 +80,9 @@ class Mutation:
     create_payment: Payment = strawberry.mutation(
         resolver=create_payment,
         description="Record a receipt, payment or refund, allocated to invoices or bills.",
+    )
+    create_journal: Journal = strawberry.mutation(
+        resolver=create_journal,
+        description="Post a manual journal; its debits must equal its credits (checked before "
+        "anything is sent to Sage).",
     )

@@ -200,6 +200,7 @@ COLLECTIONS: list[tuple[str, str, dict[str, str]]] = [
     ("products", "Product", {}),
     ("services", "Service", {}),
     ("bank_accounts", "BankAccount", {}),
+    ("journals", "Journal", {}),
 ]
 REFERENCE_LISTS: list[tuple[str, str]] = [
     ("currencies", "Base"),

@@ -84,6 +84,16 @@ BODIES: dict[str, Callable[[Refs], Json]] = {
             "bank_account_details": {"account_name": "Once"},
         }
     },
+    "journals": lambda r: {
+        "journal": {
+            "date": "2025-01-31",
+            "reference": "Once-only journal",
+            "journal_lines": [
+                {"ledger_account_id": r.purchase_ledger, "debit": "12.50", "credit": "0"},
+                {"ledger_account_id": r.sales_ledger, "debit": "0", "credit": "12.50"},
+            ],
+        }
+    },
     "ledger_accounts": lambda r: {
         "ledger_account": {
             "ledger_account_type_id": "OVERHEADS",

@@ -30,6 +30,7 @@ from ledgergraph.sandbox.api.resources.artefacts import (
 from ledgergraph.sandbox.api.resources.bank_accounts import BANK_ACCOUNTS
 from ledgergraph.sandbox.api.resources.catalog import PRODUCTS, SERVICES
 from ledgergraph.sandbox.api.resources.contacts import CONTACTS
+from ledgergraph.sandbox.api.resources.journals import JOURNALS
 from ledgergraph.sandbox.api.resources.ledger_accounts import LEDGER_ACCOUNTS
 from ledgergraph.sandbox.api.resources.payments import CONTACT_PAYMENTS
 from ledgergraph.sandbox.api.resources.reference_lists import REFERENCE_LISTS
@@ -52,6 +53,7 @@ RESOURCES: tuple[Resource[Any], ...] = (
     PRODUCTS,
     SERVICES,
     BANK_ACCOUNTS,
+    JOURNALS,
 )
 SINGLETONS = (FINANCIAL_SETTINGS, BUSINESS_SETTINGS)
 

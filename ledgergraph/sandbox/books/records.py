@@ -477,6 +477,29 @@ class ContactPayment(Record):
         return self.transaction_type_id in ("CUSTOMER_RECEIPT", "VENDOR_REFUND")
 
 
+@dataclass(frozen=True, slots=True)
+class JournalLine:
+    id: str
+    ledger_account_id: str
+    debit: Decimal
+    credit: Decimal
+    details: str | None = None
+    include_on_tax_return: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class Journal(Record):
+    date: Day
+    reference: str
+    description: str | None = None
+    lines: list[JournalLine] = field(default_factory=list)
+    transaction_id: str = ""
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.debit for line in self.lines), ZERO)
+
+
 @dataclass(slots=True, kw_only=True)
 class FinancialSettings:
     updated_at: datetime

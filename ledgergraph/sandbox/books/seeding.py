@@ -34,6 +34,8 @@ from ledgergraph.sandbox.books.records import (
     ContactPayment,
     ContactPerson,
     FinancialSettings,
+    Journal,
+    JournalLine,
     LedgerAccount,
     PaymentAllocationLine,
     SalesPrice,
@@ -49,6 +51,7 @@ SUPPLIERS = 80
 SALES_INVOICES = 400
 PURCHASE_INVOICES = 160
 CREDIT_NOTES = 36
+JOURNALS = 6
 
 _PROFIT_AND_LOSS_TYPES = {"SALES", "OTHER_INCOME", "DIRECT_EXPENSES", "OVERHEADS", "DEPRECIATION"}
 _PRICE_TYPES = ("Sales Price", "Trade", "Wholesale")
@@ -177,6 +180,8 @@ class _Seeder:
         self.seed_purchase_invoices(suppliers)
         self.seed_payments()
         self.seed_contact_edits(customers + suppliers)
+        # Last, so adding journals left every record seeded before them as it was.
+        self.seed_journals()
         return books
 
     # -- reference data ------------------------------------------------------------------
@@ -776,6 +781,47 @@ class _Seeder:
                     if part > 0:
                         self.settle(artefact, transaction_type_id, part)
         self.seed_payments_on_account()
+
+    # -- journals --------------------------------------------------------------------------
+
+    def seed_journals(self) -> None:
+        """Month-end journals between non-control accounts: (reference, debit type, credit
+        type); a country whose chart lacks one of the types skips it."""
+        plans = (
+            ("Depreciation", "DEPRECIATION", "FIXED_ASSETS"),
+            ("Accrued expenses", "OVERHEADS", "CURRENT_LIABILITY"),
+            ("Prepaid expenses", "CURRENT_ASSETS", "OVERHEADS"),
+        )
+        by_type: dict[str, list[LedgerAccount]] = {}
+        for account in self.books.ledger_accounts.values():
+            if not account.is_control_account:
+                by_type.setdefault(account.type_id, []).append(account)
+        # Even small books get one journal of each plan.
+        count = max(len(plans), self.count(JOURNALS)) if self.scale > 0 else 0
+        for index in range(count):
+            reference, debit_type, credit_type = plans[index % len(plans)]
+            if not by_type.get(debit_type) or not by_type.get(credit_type):
+                continue
+            debit = self.rng.choice(by_type[debit_type])
+            credit = self.rng.choice(by_type[credit_type])
+            amount = Decimal(self.rng.randrange(5000, 250000)) / 100
+            day = self.day_between(self.today - timedelta(days=330), self.today)
+            created = self.instant_on(day)
+            details = f"{reference} {day:%B %Y}"
+            journal = Journal(
+                id=self.new_id(),
+                created_at=created,
+                updated_at=created,
+                date=day,
+                reference=f"JNL{index + 1:03d}",
+                description=details,
+                lines=[
+                    JournalLine(self.new_id(), debit.id, amount, ZERO, details),
+                    JournalLine(self.new_id(), credit.id, ZERO, amount, details),
+                ],
+                transaction_id=self.new_id(),
+            )
+            self.books.journals[journal.id] = journal
 
     def seed_payments_on_account(self) -> None:
         customers = [c for c in self.books.contacts.values() if c.is_a("CUSTOMER") and not c.system]

@@ -23,6 +23,7 @@ from ledgergraph.sandbox.books.records import (
     Contact,
     ContactPayment,
     FinancialSettings,
+    Journal,
     LedgerAccount,
     Record,
     TaxRate,
@@ -66,6 +67,7 @@ class Books:
     purchase_invoices: dict[str, Artefact] = field(default_factory=dict)
     sales_credit_notes: dict[str, Artefact] = field(default_factory=dict)
     contact_payments: dict[str, ContactPayment] = field(default_factory=dict)
+    journals: dict[str, Journal] = field(default_factory=dict)
     price_types: list[NamedType] = field(default_factory=list)
     rate_types: list[NamedType] = field(default_factory=list)
     next_numbers: dict[ArtefactKind, int] = field(default_factory=dict)
@@ -212,7 +214,7 @@ class Books:
     def ledger_movements(
         self, from_date: date | None, to_date: date | None
     ) -> dict[str, tuple[Decimal, Decimal]]:
-        """(debits, credits) per ledger account from document lines and bank payments."""
+        """(debits, credits) per ledger account from document lines, bank payments and journals."""
         movements: dict[str, tuple[Decimal, Decimal]] = {}
 
         def post(ledger_id: str, debit: Decimal, credit: Decimal) -> None:
@@ -241,6 +243,11 @@ class Books:
                 post(ledger_id, payment.total_amount, ZERO)
             else:
                 post(ledger_id, ZERO, payment.total_amount)
+        for journal in self.journals.values():
+            if journal.deleted or not within(journal.date):
+                continue
+            for entry in journal.lines:
+                post(entry.ledger_account_id, entry.debit, entry.credit)
         return movements
 
     # -- what a record is used by ----------------------------------------------------------
