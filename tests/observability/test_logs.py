@@ -8,6 +8,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -110,18 +111,21 @@ async def test_json_lines_stay_redacted(json_lines: io.StringIO) -> None:
 
 
 async def test_the_server_process_logs_json_in_production_format(
-    sandbox: RunningSandbox, redis_url: str, key_prefix: str, http: httpx.AsyncClient
+    sandbox: RunningSandbox,
+    redis_url: str,
+    key_prefix: str,
+    http: httpx.AsyncClient,
+    tmp_path: Path,
 ) -> None:
+    log = tmp_path / "server.log"
     async with server_process(
-        sandbox, redis_url=redis_url, prefix=key_prefix, LEDGERGRAPH_LOG_FORMAT="json"
+        sandbox, redis_url=redis_url, prefix=key_prefix, log=log, LEDGERGRAPH_LOG_FORMAT="json"
     ) as server:
-        assert server.process is not None
         response = await http.get(f"{server.url}/readyz", headers={"X-Request-Id": "probe-1"})
         await http.get(
             f"{server.url}/graphql?query={{__typename}}", headers={"X-Request-Id": "q-2"}
         )
-        process = server.process
-    output = (await process.stderr.read()).decode() if process.stderr else ""
+    output = log.read_text()
 
     lines = [json.loads(line) for line in output.splitlines() if line.strip()]
     assert response.headers["X-Request-Id"] == "probe-1"

@@ -4,12 +4,15 @@ multi-process guarantees), always against a sandbox over real HTTP."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -57,6 +60,7 @@ class LiveServer:
     runtime: Runtime | None = None
     # Set for a server in its own OS process (``server_process``): tests may kill it.
     process: asyncio.subprocess.Process | None = None
+    log: Path | None = None
 
     def token(self, tenant: str) -> str:
         return TenantAuthenticator(JWT_SECRET).mint(tenant)
@@ -109,42 +113,54 @@ async def serve_ledgergraph(
 
 @asynccontextmanager
 async def server_process(
-    sandbox: RunningSandbox, *, redis_url: str, prefix: str, **extra: str
+    sandbox: RunningSandbox,
+    *,
+    redis_url: str,
+    prefix: str,
+    log: Path | None = None,
+    **extra: str,
 ) -> AsyncIterator[LiveServer]:
-    """LedgerGraph as a separate OS process (``ledgergraph serve``) sharing ``redis_url``."""
+    """LedgerGraph as a separate OS process (``ledgergraph serve``) sharing ``redis_url``.
+
+    Its output goes to ``log`` (a temporary file by default), never to a pipe that a chatty
+    server could fill and block on; a test may kill the process outright."""
     port = free_port()
     env = os.environ | server_env(sandbox, port=port, redis_url=redis_url, prefix=prefix, **extra)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ledgergraph.cli",
-        "serve",
-        "--no-browser",
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        await _wait_ready(url, proc)
-        yield LiveServer(url=url, sandbox=sandbox, process=proc)
-    finally:
-        if proc.returncode is None:
-            proc.terminate()
-            try:
-                await asyncio.wait_for(proc.wait(), timeout=5)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+    with contextlib.ExitStack() as temporary:
+        if log is None:
+            log = Path(temporary.enter_context(tempfile.TemporaryDirectory())) / "server.log"
+        with log.open("wb") as output:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "ledgergraph.cli",
+                "serve",
+                "--no-browser",
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=output,
+            )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            await _wait_ready(url, proc, log)
+            yield LiveServer(url=url, sandbox=sandbox, process=proc, log=log)
+        finally:
+            if proc.returncode is None:
+                proc.terminate()
+                try:
+                    await asyncio.wait_for(proc.wait(), timeout=5)
+                except TimeoutError:
+                    proc.kill()
+                    await proc.wait()
 
 
-async def _wait_ready(url: str, proc: asyncio.subprocess.Process) -> None:
+async def _wait_ready(url: str, proc: asyncio.subprocess.Process, log: Path) -> None:
     deadline = time.monotonic() + 20
     async with httpx.AsyncClient() as http:
         while time.monotonic() < deadline:
             if proc.returncode is not None:
-                err = await proc.stderr.read() if proc.stderr else b""
-                raise RuntimeError(f"server process exited: {err.decode()}")
+                output = await asyncio.to_thread(log.read_text)
+                raise RuntimeError(f"server process exited:\n{output}")
             try:
                 if (await http.get(f"{url}/healthz")).status_code == 200:
                     return
