@@ -28,10 +28,14 @@ LEASE = 1.0
 async def test_a_killed_workers_key_frees_within_its_lease_and_the_retry_creates_nothing_new(
     sandbox: RunningSandbox, redis_url: str, key_prefix: str, http: httpx.AsyncClient
 ) -> None:
-    lease = {"LEDGERGRAPH_IDEMPOTENCY_LEASE": str(LEASE)}
+    lease = str(LEASE)
     async with (
-        server_process(sandbox, redis_url=redis_url, prefix=key_prefix, **lease) as doomed,
-        server_process(sandbox, redis_url=redis_url, prefix=key_prefix, **lease) as survivor,
+        server_process(
+            sandbox, redis_url=redis_url, prefix=key_prefix, LEDGERGRAPH_IDEMPOTENCY_LEASE=lease
+        ) as doomed,
+        server_process(
+            sandbox, redis_url=redis_url, prefix=key_prefix, LEDGERGRAPH_IDEMPOTENCY_LEASE=lease
+        ) as survivor,
     ):
         await connect(http, doomed.url, doomed.token("acme"), user_id=SOLO_USER_ID)
         variables = {"key": new_key(), "input": invoice_input(await first_contact(survivor, http))}

@@ -256,10 +256,13 @@ async def test_one_tenant_cannot_revoke_or_list_another_tenants_keys(
 async def test_a_revoked_key_is_refused_at_once_by_every_worker(
     sandbox: RunningSandbox, redis_url: str, key_prefix: str, http: httpx.AsyncClient
 ) -> None:
-    env = {"LEDGERGRAPH_ADMIN_API_KEY": ADMIN_KEY}
     async with (
-        server_process(sandbox, redis_url=redis_url, prefix=key_prefix, **env) as first,
-        server_process(sandbox, redis_url=redis_url, prefix=key_prefix, **env) as second,
+        server_process(
+            sandbox, redis_url=redis_url, prefix=key_prefix, LEDGERGRAPH_ADMIN_API_KEY=ADMIN_KEY
+        ) as first,
+        server_process(
+            sandbox, redis_url=redis_url, prefix=key_prefix, LEDGERGRAPH_ADMIN_API_KEY=ADMIN_KEY
+        ) as second,
     ):
         created = await create_key(http, first, "acme", "read")
         before = [await post(http, s, CONNECTION, token=created["key"]) for s in (first, second)]
