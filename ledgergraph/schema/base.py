@@ -1,6 +1,9 @@
-"""The Strawberry schema class LedgerGraph builds: Strawberry's, with quieter error logging."""
+"""The Strawberry schema class LedgerGraph builds: Strawberry's, with quieter error logging and
+an executor that keeps nothing per subscription event (``ledgergraph.schema.execution``)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -9,6 +12,7 @@ from strawberry.utils.logging import StrawberryLogger
 
 from ledgergraph.cache import StoreUnavailable
 from ledgergraph.errors import LedgerGraphError
+from ledgergraph.schema.execution import LedgerGraphExecutor
 from ledgergraph.schema.extensions.error_codes import request_error_code
 
 __all__ = ["LedgerGraphSchema"]
@@ -20,6 +24,10 @@ class LedgerGraphSchema(strawberry.Schema):
     errors, that is log volume a client controls (and most of a query bomb's cost): only
     unexpected errors are logged (``ErrorCodes`` logs them too, with the request id the client
     was given)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("execution_context_class", LedgerGraphExecutor)
+        super().__init__(*args, **kwargs)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
