@@ -88,6 +88,7 @@ EVENT_WAIT = 45.0
 
 TARGET_ERROR_RATE = 0.005
 TARGET_RSS_GROWTH = 0.10
+WARM_UP = 180.0  # seconds of load before the RSS "start" (at most 30 % of the run)
 
 RETRY_CODES = {
     "IDEMPOTENCY_IN_PROGRESS",
@@ -892,8 +893,11 @@ async def _run(
     started = time.monotonic()
     chaos = Chaos(sandbox, redis_process, outages, victim, rng, started)
     chaos.note(f"load starts; worker {victim.index} is the one that gets killed")
-    # RSS "start" is taken after a warm-up (imports, caches, connection pools filling up).
-    warm = max(duration * 0.1, min(20.0, duration * 0.3))
+    # RSS "start" is taken after a warm-up: a fresh worker's RSS climbs for about three
+    # minutes at this load (the allocator's arenas fill to the high-water mark of requests in
+    # flight, bounded caches and metric label sets fill) and is flat after that, while its
+    # Python objects are flat from the first minute (bench/memory.py; bench/RESULTS.md, Soak).
+    warm = min(WARM_UP, duration * 0.3)
     end = duration - 0.5
     checkpoints = {"start": warm, "middle": (warm + end) / 2, "end": end}
 
@@ -1137,6 +1141,12 @@ def report(figures: Figures) -> bool:
                 f"worker {worker.index} incarnation {incarnation}: start {shown[0]}, "
                 f"middle {shown[1]}, end {shown[2]} (peak {peak:.1f})"
             )
+    by_minute = [_rss_at(survivor, 0, minute) for minute in range(0, int(figures.duration), 60)]
+    print(
+        f"worker {survivor.index} incarnation 0, each minute: "
+        + " ".join("-" if kb is None else f"{kb / 1024:.1f}" for kb in by_minute)
+        + f" (start at {points['start']:.0f} s)"
+    )
     start = _rss_at(survivor, 0, points["start"])
     middle = _rss_at(survivor, 0, points["middle"])
     end = _rss_at(survivor, 0, points["end"])
