@@ -3,11 +3,14 @@ demo user's businesses, on its British one). Neither can reach the other's books
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import DEMO_USER_ID, SOLO_USER_ID
+from tests.security.helpers import ADMIN_KEY
 from tests.support.fixtures import (
     events_fixture,
     http_fixture,
@@ -16,7 +19,7 @@ from tests.support.fixtures import (
     store_fixture,
     tenant_fixture,
 )
-from tests.support.server import LiveServer
+from tests.support.server import LiveServer, serve_ledgergraph
 from tests.support.tenants import Tenant, connect_tenant
 
 sandbox = sandbox_fixture(scale=0.2)
@@ -37,3 +40,20 @@ async def beta(server: LiveServer, http: httpx.AsyncClient, sandbox: RunningSand
         if b.country_code == "GB" and b.id in sandbox.world.users[DEMO_USER_ID].business_ids
     )
     return await connect_tenant(http, server, "beta", user_id=DEMO_USER_ID, choose=british)
+
+
+@pytest.fixture
+async def admin_server(
+    sandbox: RunningSandbox, redis_url: str, key_prefix: str
+) -> AsyncIterator[LiveServer]:
+    """A server with the admin API on (``ADMIN_KEY``)."""
+    async with serve_ledgergraph(
+        sandbox, redis_url=redis_url, prefix=key_prefix, admin_api_key=ADMIN_KEY
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+async def tenant(admin_server: LiveServer, http: httpx.AsyncClient) -> Tenant:
+    """``acme`` connected through the admin server."""
+    return await connect_tenant(http, admin_server, "acme", user_id=SOLO_USER_ID)

@@ -14,6 +14,10 @@ from tests.support.server import LiveServer
 from tests.support.tenants import Tenant as Tenant
 from tests.support.tenants import connect_tenant as connect_tenant
 
+# The admin API key of the security tests' admin_server, and its header.
+ADMIN_KEY = "admin-key-for-tests-0123456789abcdef"
+ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:

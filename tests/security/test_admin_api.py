@@ -4,7 +4,6 @@ when no key is configured."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -12,32 +11,20 @@ import pytest
 from pydantic import ValidationError
 
 from ledgergraph.ids import encode
-from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
 from ledgergraph.settings import Settings
-from tests.security.helpers import Tenant, connect_tenant
+from tests.security.helpers import ADMIN_KEY, Tenant, connect_tenant
 from tests.support.browser import connect_with_link, open_link
-from tests.support.server import LiveServer, serve_ledgergraph
+from tests.support.server import LiveServer
 
 pytestmark = pytest.mark.redis
 
-ADMIN_KEY = "admin-key-for-tests-0123456789abcdef"
 ROUTES = [
     ("GET", "/admin/tenants"),
     ("GET", "/admin/tenants/acme"),
     ("POST", "/admin/tenants/acme/disconnect"),
     ("POST", "/admin/tenants/acme/connect-link"),
 ]
-
-
-@pytest.fixture
-async def admin_server(
-    sandbox: RunningSandbox, redis_url: str, key_prefix: str
-) -> AsyncIterator[LiveServer]:
-    async with serve_ledgergraph(
-        sandbox, redis_url=redis_url, prefix=key_prefix, admin_api_key=ADMIN_KEY
-    ) as running:
-        yield running
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)

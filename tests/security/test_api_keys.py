@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,16 +14,13 @@ import pytest
 from ledgergraph.cache import RedisStore, keys
 from ledgergraph.events import EventLog
 from ledgergraph.sandbox import RunningSandbox
-from ledgergraph.sandbox.books import SOLO_USER_ID
-from tests.security.helpers import Tenant, connect_tenant, post, sage_stats
-from tests.support.server import LiveServer, serve_ledgergraph, server_process
+from tests.security.helpers import ADMIN, ADMIN_KEY, Tenant, post, sage_stats
+from tests.support.server import LiveServer, server_process
 from tests.support.ws import ConnectionRefused, GraphQLWebSocket, OperationFailed
 from tests.sync.helpers import SUBSCRIPTION, until_live
 
 pytestmark = pytest.mark.redis
 
-ADMIN_KEY = "admin-key-for-tests-0123456789abcdef"
-ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 CONNECTION = "{ connection { status business { remoteId } } }"
 CREATE_CONTACT = """mutation($key: String!) {
   createContact(idempotencyKey: $key, input: {name: "Keyed Ltd", kinds: [CUSTOMER]}) { id name }
@@ -39,21 +35,6 @@ MUTATIONS = {
     ),
     "createConnectLink": ("mutation { createConnectLink { url } }", {}),
 }
-
-
-@pytest.fixture
-async def admin_server(
-    sandbox: RunningSandbox, redis_url: str, key_prefix: str
-) -> AsyncIterator[LiveServer]:
-    async with serve_ledgergraph(
-        sandbox, redis_url=redis_url, prefix=key_prefix, admin_api_key=ADMIN_KEY
-    ) as running:
-        yield running
-
-
-@pytest.fixture
-async def tenant(admin_server: LiveServer, http: httpx.AsyncClient) -> Tenant:
-    return await connect_tenant(http, admin_server, "acme", user_id=SOLO_USER_ID)
 
 
 async def create_key(

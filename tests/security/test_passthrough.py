@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,28 +18,13 @@ from ledgergraph.ids import encode
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
 from ledgergraph.types import TenantId
-from tests.security.helpers import Tenant, connect_tenant, sage_api_calls
-from tests.security.test_api_keys import ADMIN, ADMIN_KEY, create_key
+from tests.security.helpers import ADMIN, ADMIN_KEY, Tenant, connect_tenant, sage_api_calls
+from tests.security.test_api_keys import create_key
 from tests.support.server import LiveServer, serve_ledgergraph
 
 pytestmark = pytest.mark.redis
 
 CONTACT = {"contact": {"name": "Passthrough Ltd", "contact_type_ids": ["CUSTOMER"]}}
-
-
-@pytest.fixture
-async def admin_server(
-    sandbox: RunningSandbox, redis_url: str, key_prefix: str
-) -> AsyncIterator[LiveServer]:
-    async with serve_ledgergraph(
-        sandbox, redis_url=redis_url, prefix=key_prefix, admin_api_key=ADMIN_KEY
-    ) as running:
-        yield running
-
-
-@pytest.fixture
-async def tenant(admin_server: LiveServer, http: httpx.AsyncClient) -> Tenant:
-    return await connect_tenant(http, admin_server, "acme", user_id=SOLO_USER_ID)
 
 
 @pytest.fixture
