@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
-from ledgergraph.cache import MemoryStore, RedisOptions, RedisStore, Store
+from ledgergraph.cache import RedisOptions, Store
 from ledgergraph.errors import BadUserInput
 from ledgergraph.idempotency import (
     Claim,
@@ -18,21 +17,10 @@ from ledgergraph.idempotency import (
     State,
     sage_idempotency_id,
 )
-from tests.cache.conftest import STORES, URL_FIXTURES
+from tests.support.fixtures import backend_store_fixture
 
-
-@pytest.fixture(params=STORES)
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
-    if request.param == "memory":
-        async with MemoryStore() as memory:
-            yield memory
-    else:
-        url: str = request.getfixturevalue(URL_FIXTURES[request.param])
-        prefix: str = request.getfixturevalue("key_prefix")
-        # These test the records' rules, not Redis's speed: a loaded machine must not fail them.
-        patient = RedisOptions(timeout=5.0, connect_timeout=5.0)
-        async with RedisStore(url, prefix=prefix, options=patient) as redis:
-            yield redis
+# These test the records' rules, not Redis's speed: a loaded machine must not fail them.
+store = backend_store_fixture(RedisOptions(timeout=5.0, connect_timeout=5.0))
 
 
 async def test_the_first_request_claims_and_a_repeat_replays(store: Store) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,7 +14,8 @@ from ledgergraph.errors import UpstreamUnavailable
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
 from ledgergraph.types import TenantId
-from tests.security.test_api_keys import ADMIN, ADMIN_KEY
+from tests.security.helpers import ADMIN, ADMIN_KEY
+from tests.support.fixtures import server_fixture
 from tests.support.server import LiveServer, serve_ledgergraph
 from tests.support.tenants import connect_tenant
 from tests.support.ws import GraphQLWebSocket
@@ -42,14 +42,7 @@ def _contacts_named(sandbox: RunningSandbox, business: str, name: str) -> int:
     return sum(1 for c in contacts if c.name == name)
 
 
-@pytest.fixture
-async def admin_server(
-    sandbox: RunningSandbox, redis_url: str, key_prefix: str
-) -> AsyncIterator[LiveServer]:
-    async with serve_ledgergraph(
-        sandbox, redis_url=redis_url, prefix=key_prefix, admin_api_key=ADMIN_KEY
-    ) as running:
-        yield running
+admin_server = server_fixture(name="admin_server", admin_api_key=ADMIN_KEY)
 
 
 @pytest.mark.parametrize("fault", [REFUSED_POST, DROPPED_POST], ids=["503", "commit-then-drop"])

@@ -3,8 +3,6 @@ demo user's businesses, on its British one). Neither can reach the other's books
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
@@ -19,7 +17,7 @@ from tests.support.fixtures import (
     store_fixture,
     tenant_fixture,
 )
-from tests.support.server import LiveServer, serve_ledgergraph
+from tests.support.server import LiveServer
 from tests.support.tenants import Tenant, connect_tenant
 
 sandbox = sandbox_fixture(scale=0.2)
@@ -42,15 +40,8 @@ async def beta(server: LiveServer, http: httpx.AsyncClient, sandbox: RunningSand
     return await connect_tenant(http, server, "beta", user_id=DEMO_USER_ID, choose=british)
 
 
-@pytest.fixture
-async def admin_server(
-    sandbox: RunningSandbox, redis_url: str, key_prefix: str
-) -> AsyncIterator[LiveServer]:
-    """A server with the admin API on (``ADMIN_KEY``)."""
-    async with serve_ledgergraph(
-        sandbox, redis_url=redis_url, prefix=key_prefix, admin_api_key=ADMIN_KEY
-    ) as running:
-        yield running
+# A server with the admin API on (ADMIN_KEY).
+admin_server = server_fixture(name="admin_server", admin_api_key=ADMIN_KEY)
 
 
 @pytest.fixture

@@ -17,11 +17,18 @@ from typing import Any
 import httpx
 import pytest
 
-from ledgergraph.cache import RedisStore
+from ledgergraph.cache import MemoryStore, RedisOptions, RedisStore, Store
 from ledgergraph.events import EventLog
 from ledgergraph.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
 from tests.support.server import LiveServer, serve_ledgergraph
 from tests.support.tenants import Tenant, connect_tenant
+
+BACKENDS = [
+    "memory",
+    pytest.param("redis", marks=pytest.mark.redis),
+    pytest.param("cluster", marks=pytest.mark.redis),
+]
+URL_FIXTURES = {"redis": "redis_url", "cluster": "redis_cluster_url"}
 
 # What a server fixture does once the server is up (connect a tenant, say).
 Prepare = Callable[[LiveServer, httpx.AsyncClient], Awaitable[None]]
@@ -49,11 +56,12 @@ def http_fixture(*, timeout: float = 30) -> Any:
     return http
 
 
-def server_fixture(*, prepare: Prepare | None = None, **settings: Any) -> Any:
+def server_fixture(*, name: str = "server", prepare: Prepare | None = None, **settings: Any) -> Any:
     """LedgerGraph in this process against the test's sandbox and Redis (its own key prefix);
-    ``settings`` override ``Settings`` fields, ``prepare`` runs before the test."""
+    ``settings`` override ``Settings`` fields, ``prepare`` runs before the test. ``name``: for
+    a second kind of server beside ``server`` (``admin_server``, say)."""
 
-    @pytest.fixture(name="server")
+    @pytest.fixture(name=name)
     async def server(
         sandbox: RunningSandbox, redis_url: str, key_prefix: str, http: httpx.AsyncClient
     ) -> AsyncIterator[LiveServer]:
@@ -65,6 +73,24 @@ def server_fixture(*, prepare: Prepare | None = None, **settings: Any) -> Any:
             yield running
 
     return server
+
+
+def backend_store_fixture(options: RedisOptions | None = None) -> Any:
+    """Each store implementation in turn (memory, one Redis, a 3-master Redis Cluster), so a
+    contract test runs against all of them; ``options`` for the Redis ones."""
+
+    @pytest.fixture(name="store", params=BACKENDS)
+    async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
+        if request.param == "memory":
+            async with MemoryStore() as memory:
+                yield memory
+            return
+        url: str = request.getfixturevalue(URL_FIXTURES[request.param])
+        prefix: str = request.getfixturevalue("key_prefix")
+        async with RedisStore(url, prefix=prefix, options=options) as redis:
+            yield redis
+
+    return store
 
 
 def store_fixture() -> Any:
