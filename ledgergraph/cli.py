@@ -119,7 +119,7 @@ async def _connect_link(tenant: str, return_url: str | None, ttl: float | None) 
     from ledgergraph.cache import StoreError
     from ledgergraph.connectors.sage.links import ConnectLinks
     from ledgergraph.errors import LedgerGraphError
-    from ledgergraph.runtime import SageEndpoints, open_runtime
+    from ledgergraph.runtime import open_for_operator
     from ledgergraph.types import TenantId
 
     settings = Settings()
@@ -135,16 +135,8 @@ async def _connect_link(tenant: str, return_url: str | None, ttl: float | None) 
     if not TENANT_ID.match(tenant):
         print(f"{tenant!r} is not a tenant id.", file=sys.stderr)
         return 2
-    if settings.uses_sandbox:
-        # The embedded sandbox's address is the server's secret; minting calls nothing at Sage.
-        endpoints = SageEndpoints("sandbox", "sandbox", "", "", "", "")
-    else:
-        endpoints = SageEndpoints.from_settings(settings)
-    public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
     try:
-        runtime = await open_runtime(
-            settings, endpoints, public_url=public_url, sandbox=settings.uses_sandbox
-        )
+        runtime = await open_for_operator(settings)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2

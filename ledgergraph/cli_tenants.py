@@ -56,7 +56,7 @@ def describe(connection: Any) -> dict[str, Any]:
 async def _run(args: argparse.Namespace) -> int:
     from ledgergraph.auth import TENANT_ID
     from ledgergraph.cache import StoreError
-    from ledgergraph.runtime import SageEndpoints, open_runtime
+    from ledgergraph.runtime import open_for_operator
     from ledgergraph.settings import Settings
     from ledgergraph.types import TenantId
 
@@ -68,16 +68,8 @@ async def _run(args: argparse.Namespace) -> int:
     if tenant is not None and not TENANT_ID.match(tenant):
         print(f"{tenant!r} is not a tenant id.", file=sys.stderr)
         return 2
-    if settings.uses_sandbox:
-        # The embedded sandbox lives and dies with a server; nothing here calls it.
-        endpoints = SageEndpoints("sandbox", "sandbox", "", "", "", "")
-    else:
-        endpoints = SageEndpoints.from_settings(settings)
-    public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
     try:
-        runtime = await open_runtime(
-            settings, endpoints, public_url=public_url, sandbox=settings.uses_sandbox
-        )
+        runtime = await open_for_operator(settings)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -267,6 +267,20 @@ async def open_runtime(
     )
 
 
+async def open_for_operator(settings: Settings) -> Runtime:
+    """The runtime an operator command needs (the server's store and signing secrets), without
+    serving; ``ValueError`` if the configuration cannot work. The embedded sandbox's address
+    belongs to a running server, and nothing an operator command does calls Sage."""
+    if settings.uses_sandbox:
+        endpoints = SageEndpoints("sandbox", "sandbox", "", "", "", "")
+    else:
+        endpoints = SageEndpoints.from_settings(settings)
+    public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    return await open_runtime(
+        settings, endpoints, public_url=public_url, sandbox=settings.uses_sandbox
+    )
+
+
 def _connect_secret(settings: Settings, *, sandbox: bool) -> str:
     if settings.token_encryption_keys is not None:
         return settings.token_encryption_keys.get_secret_value()
