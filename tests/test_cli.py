@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,6 +16,7 @@ from ledgergraph.dev_secrets import dev_jwt_secret
 from ledgergraph.sandbox import SandboxConfig, serve_sandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
 from tests.support.browser import connect_with_link
+from tests.support.cli import run_cli
 from tests.support.server import serve_ledgergraph, server_env
 
 
@@ -89,21 +87,6 @@ def test_connect_link_without_redis_says_how_to_get_one(
     assert "/admin/tenants/<tenant>/connect-link" in err
 
 
-async def _cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ledgergraph.cli",
-        *args,
-        env=os.environ | env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
-
-
 @pytest.mark.redis
 async def test_connect_link_mints_a_link_the_server_redeems(
     redis_url: str, key_prefix: str
@@ -116,7 +99,7 @@ async def test_connect_link_mints_a_link_the_server_redeems(
         port = urlsplit(server.url).port
         assert port is not None
         env = server_env(sandbox, port=port, redis_url=redis_url, prefix=key_prefix)
-        code, out, err = await _cli(
+        code, out, err = await run_cli(
             env,
             "connect-link",
             "--tenant",
@@ -126,7 +109,7 @@ async def test_connect_link_mints_a_link_the_server_redeems(
             "--ttl",
             "90",
         )
-        refused_code, _, refused = await _cli(
+        refused_code, _, refused = await run_cli(
             env, "connect-link", "--tenant", "acme", "--return-url", "https://evil.example/"
         )
 

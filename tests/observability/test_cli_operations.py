@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,6 +15,7 @@ from ledgergraph.cli import main
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
 from tests.redis_server import RedisProcess
+from tests.support.cli import run_cli
 from tests.support.server import serve_ledgergraph, server_env
 from tests.sync.helpers import connect_tenant
 
@@ -93,21 +92,6 @@ def test_tenants_without_redis_says_how_to_get_an_answer(
     assert "/admin/tenants" in err
 
 
-async def _cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ledgergraph.cli",
-        *args,
-        env=os.environ | env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
-
-
 @pytest.mark.redis
 async def test_tenants_lists_shows_and_disconnects_in_the_servers_redis(
     sandbox: RunningSandbox, redis_url: str, key_prefix: str, http: httpx.AsyncClient
@@ -118,10 +102,10 @@ async def test_tenants_lists_shows_and_disconnects_in_the_servers_redis(
         assert port is not None
         env = server_env(sandbox, port=port, redis_url=redis_url, prefix=key_prefix)
 
-        listed = await _cli(env, "tenants", "list")
-        shown = await _cli(env, "tenants", "show", "acme")
-        unknown = await _cli(env, "tenants", "show", "nobody")
-        disconnected = await _cli(env, "tenants", "disconnect", "acme")
+        listed = await run_cli(env, "tenants", "list")
+        shown = await run_cli(env, "tenants", "show", "acme")
+        unknown = await run_cli(env, "tenants", "show", "nobody")
+        disconnected = await run_cli(env, "tenants", "disconnect", "acme")
         body = await server.graphql(http, "acme", "{ connection { status } }")
 
     assert listed[0] == 0, listed[2]
@@ -143,7 +127,7 @@ async def test_doctor_passes_a_sound_configuration(
 ) -> None:
     env = server_env(sandbox, port=8000, redis_url=redis_url, prefix=key_prefix)
 
-    code, out, _ = await _cli(env, "doctor")
+    code, out, _ = await run_cli(env, "doctor")
 
     assert code == 0, out
     assert re.search(r"^ok +state store: reachable and durable", out, re.MULTILINE), out
@@ -162,7 +146,7 @@ async def test_doctor_names_each_problem_and_its_fix(
         }
         env.pop("LEDGERGRAPH_TOKEN_ENCRYPTION_KEYS")
 
-        code, out, _ = await _cli(env, "doctor")
+        code, out, _ = await run_cli(env, "doctor")
 
     assert code == 1
     failed = re.findall(r"^FAIL +([^:]+):", out, re.MULTILINE)

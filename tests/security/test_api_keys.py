@@ -3,9 +3,6 @@ scoped, usable wherever a tenant JWT is, and refused everywhere the moment they 
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from typing import Any
 
 import httpx
@@ -15,6 +12,7 @@ from ledgergraph.cache import RedisStore, keys
 from ledgergraph.events import EventLog
 from ledgergraph.sandbox import RunningSandbox
 from tests.security.helpers import ADMIN, ADMIN_KEY, Tenant, post, sage_stats
+from tests.support.cli import run_cli
 from tests.support.server import LiveServer, server_process
 from tests.support.ws import ConnectionRefused, GraphQLWebSocket, OperationFailed
 from tests.sync.helpers import SUBSCRIPTION, until_live
@@ -260,33 +258,19 @@ async def test_a_revoked_key_is_refused_at_once_by_every_worker(
     assert socket_refused.value.code == 4403
 
 
-async def _cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ledgergraph.cli",
-        "api-keys",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
-
-
 async def test_the_cli_creates_lists_and_revokes_keys_in_the_servers_redis(
     server: LiveServer, http: httpx.AsyncClient, redis_url: str, key_prefix: str
 ) -> None:
-    env = os.environ | {"LEDGERGRAPH_REDIS_URL": redis_url, "LEDGERGRAPH_STORE_PREFIX": key_prefix}
+    env = {"LEDGERGRAPH_REDIS_URL": redis_url, "LEDGERGRAPH_STORE_PREFIX": key_prefix}
 
-    code, key, _ = await _cli(env, "create", "--tenant", "acme", "--scope", "read")
+    code, key, _ = await run_cli(env, "api-keys", "create", "--tenant", "acme", "--scope", "read")
     key = key.strip()
     prefix = key.split("_")[1]
     works = await post(http, server, CONNECTION, token=key)
-    _, listing, _ = await _cli(env, "list", "--tenant", "acme")
-    revoked_code, _, _ = await _cli(env, "revoke", "--tenant", "acme", "--prefix", prefix)
+    _, listing, _ = await run_cli(env, "api-keys", "list", "--tenant", "acme")
+    revoked_code, _, _ = await run_cli(
+        env, "api-keys", "revoke", "--tenant", "acme", "--prefix", prefix
+    )
     refused = await post(http, server, CONNECTION, token=key)
 
     assert code == 0
@@ -298,9 +282,9 @@ async def test_the_cli_creates_lists_and_revokes_keys_in_the_servers_redis(
 
 
 async def test_the_cli_refuses_without_the_servers_redis() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "LEDGERGRAPH_REDIS_URL"}
+    env: dict[str, str | None] = {"LEDGERGRAPH_REDIS_URL": None}
 
-    code, out, err = await _cli(env, "list", "--tenant", "acme")
+    code, out, err = await run_cli(env, "api-keys", "list", "--tenant", "acme")
 
     assert code == 2
     assert out == ""
