@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
-from tests.redis_server import MISSING_REDIS, free_port
+from tests.redis_server import RedisProcess, free_port
 
 SLOTS = 16384
 
@@ -52,74 +49,26 @@ def _bulk_complete(reply: bytes) -> bool:
     return length < 0 or len(rest) >= length + 2
 
 
-class ClusterNodeProcess:
+class ClusterNodeProcess(RedisProcess):
     """One ``redis-server`` in cluster mode, its nodes.conf and AOF in a directory of its own,
     so that it can be stopped and started again as the same node."""
 
     def __init__(self) -> None:
-        self.port = free_port()
+        super().__init__(appendonly=True)
         self.bus_port = free_port()
-        self._dir = tempfile.mkdtemp(prefix="ledgergraph-cluster-")
-        self._proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RuntimeError(MISSING_REDIS)
-        self._proc = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--cluster-port",
-                str(self.bus_port),
-                "--bind",
-                "127.0.0.1",
-                "--cluster-enabled",
-                "yes",
-                "--cluster-config-file",
-                "nodes.conf",
-                "--cluster-node-timeout",
-                "2000",
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-                "--dir",
-                self._dir,
-                "--maxmemory-policy",
-                "noeviction",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while not self._answers():
-            if self._proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server (cluster mode) did not start on {self.port}")
-            time.sleep(0.02)
-
-    def _answers(self) -> bool:
-        try:
-            return _command(self.port, "PING").startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def pause(self) -> None:
-        """Freeze the node (SIGSTOP), as behind a network partition."""
-        assert self._proc is not None
-        self._proc.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        assert self._proc is not None
-        self._proc.send_signal(signal.SIGCONT)
-
-    def stop(self) -> None:
-        if self._proc is not None:
-            self._proc.send_signal(signal.SIGCONT)  # a paused node cannot act on SIGTERM
-            self._proc.terminate()
-            self._proc.wait(timeout=10)
-            self._proc = None
+    def arguments(self) -> list[str]:
+        return [
+            *super().arguments(),
+            "--cluster-port",
+            str(self.bus_port),
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            "nodes.conf",
+            "--cluster-node-timeout",
+            "2000",
+        ]
 
     def remove(self) -> None:
         self.stop()

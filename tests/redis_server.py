@@ -57,28 +57,29 @@ class RedisProcess:
         self._dir = tempfile.mkdtemp(prefix="ledgergraph-redis-")
         self._proc: subprocess.Popen[bytes] | None = None
 
+    def arguments(self) -> list[str]:
+        """The server's command-line options (a subclass adds its own)."""
+        return [
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "yes" if self.appendonly else "no",
+            "--dir",
+            self._dir,
+            "--maxmemory-policy",
+            self.maxmemory_policy,
+        ]
+
     def start(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError(MISSING_REDIS)
         self._proc = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "yes" if self.appendonly else "no",
-                "--dir",
-                self._dir,
-                "--maxmemory-policy",
-                self.maxmemory_policy,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            [binary, *self.arguments()], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         deadline = time.monotonic() + 10
         while not _ping(self.port):
@@ -98,6 +99,7 @@ class RedisProcess:
 
     def stop(self) -> None:
         if self._proc is not None:
+            self._proc.send_signal(signal.SIGCONT)  # a paused server cannot act on SIGTERM
             self._proc.terminate()
             self._proc.wait(timeout=10)
             self._proc = None
