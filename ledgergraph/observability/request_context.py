@@ -12,7 +12,7 @@ import secrets
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
-__all__ = ["RequestInfo", "current", "request_id_from"]
+__all__ = ["RequestInfo", "current", "max_age", "note_cache_hit", "request_id_from"]
 
 REQUEST_ID_HEADER = "X-Request-Id"
 # Ids from clients are echoed and logged: printable, short, no separators a log reader trips on.
@@ -27,6 +27,13 @@ class RequestInfo:
     operation: str | None = None
     operation_type: str | None = None
     sage_calls: int = 0
+    # What the response's ``extensions.cost`` reports (see ``note_cache_hit``).
+    cache_hits: int = 0
+    # Wall-clock time (``time.time()``) the oldest cached data served was fetched from Sage.
+    oldest_cached_at: float | None = None
+    # The client's freshness bound in seconds (``maxAge``): cached data older than this is
+    # not served to this request; ``None``: the cache's own TTLs decide.
+    max_age: float | None = None
 
 
 _current: ContextVar[RequestInfo | None] = ContextVar("ledgergraph_request", default=None)
@@ -42,6 +49,22 @@ def begin(info: RequestInfo) -> Token[RequestInfo | None]:
 
 def end(token: Token[RequestInfo | None]) -> None:
     _current.reset(token)
+
+
+def note_cache_hit(fetched_at: float) -> None:
+    """A read of this request was served from cache, with data fetched at ``fetched_at``."""
+    info = _current.get()
+    if info is None:
+        return
+    info.cache_hits += 1
+    if info.oldest_cached_at is None or fetched_at < info.oldest_cached_at:
+        info.oldest_cached_at = fetched_at
+
+
+def max_age() -> float | None:
+    """The current request's freshness bound in seconds, if its client set one."""
+    info = _current.get()
+    return None if info is None else info.max_age
 
 
 def request_id_from(header: str | None) -> str:
