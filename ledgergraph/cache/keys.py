@@ -11,14 +11,17 @@ __all__ = [
     "api_key",
     "api_keys_of",
     "cache_entry",
+    "cache_fill",
     "cache_generation",
     "connect_link",
     "connect_state",
     "connection",
     "events",
     "idempotency",
+    "list_total",
     "rate_limit",
     "refresh_lock",
+    "sage_app",
     "sage_budget",
     "sage_user_budget",
     "store_epoch",
@@ -107,6 +110,18 @@ def cache_entry(tenant: str, business: str, kind: str, generation: str, digest: 
     return tenant_prefix(tenant) + f"cache:{business}:{kind}:{generation}:{digest}"
 
 
+def cache_fill(tenant: str, business: str, kind: str, generation: str, digest: str) -> str:
+    """Plain value (lease token): the one process fetching this response for the cache;
+    others wait for the entry instead of asking Sage again (see ``response_cache``)."""
+    return tenant_prefix(tenant) + f"cache-fill:{business}:{kind}:{generation}:{digest}"
+
+
+def list_total(tenant: str, business: str, kind: str, digest: str) -> str:
+    """Plain value: how many items a filtered list (``digest``) had when last read, so its
+    pages can all be asked for at once (see ``known_totals``); outlives cache generations."""
+    return tenant_prefix(tenant) + f"list-total:{business}:{kind}:{digest}"
+
+
 def rate_limit(tenant: str, window: int) -> str:
     """Plain value (counter): the tenant's requests in fixed window number ``window``."""
     return tenant_prefix(tenant) + f"rate:{window}"
@@ -127,6 +142,14 @@ def sage_budget(business: str, window: int) -> str:
     if not business or "{" in business or "}" in business:
         raise ValueError(f"business id {business!r} must be non-empty and free of braces")
     return f"business:{{{business}}}:sage-budget:{window}"
+
+
+def sage_app(name: str) -> str:
+    """The Sage app's fleet-wide budget (``connectors/sage/budget_ledger.py``): ``slots``
+    (sorted set of leases), ``slots-by-tenant`` (hash), ``day:<n>`` and ``minute:<n>``
+    (counters), ``day-by-tenant:<n>`` (sorted set), ``waiting:<class>`` (sorted set). All
+    under one hash tag: each of its scripts takes several of them atomically, on one shard."""
+    return "sage-app:{sage-app}:" + name
 
 
 def tenants_index() -> str:
@@ -155,6 +178,8 @@ def connect_link(nonce: str) -> str:
     return "connect:link:" + nonce
 
 
-def store_epoch() -> str:
-    """The store's epoch marker: its disappearance means the store lost its data."""
-    return "fleet:epoch"
+def store_epoch(shard: str = "") -> str:
+    """The store's epoch marker: its disappearance means the store lost its data. On a Redis
+    Cluster there is one per shard, ``shard`` being a hash tag that lives there (see
+    ``Store.shard_tags``): a shard can lose its data alone."""
+    return f"fleet:{{{shard}}}:epoch" if shard else "fleet:epoch"

@@ -319,6 +319,9 @@ class MemoryStore:
     async def ping(self) -> None:
         await asyncio.sleep(0)
 
+    async def shard_tags(self) -> tuple[str, ...]:
+        return ("",)
+
     async def durability(self) -> Durability:
         return Durability(
             survives_restart=False,

@@ -22,7 +22,7 @@ record or stream would be silently lost. Disposable caches belong in a separate 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -49,6 +49,7 @@ __all__ = [
     "RedisKeyValue",
     "RedisLocks",
     "RedisOptions",
+    "RedisScript",
     "RedisStore",
     "RedisStreams",
     "RedisTarget",
@@ -58,6 +59,8 @@ __all__ = [
 T = TypeVar("T")
 
 _YES = ("1", "yes", "true")
+# Enough names to find one in the slots of each primary of any cluster (16,384 slots at most).
+_SHARD_TAG_TRIES = 1_000_000
 _NO = ("0", "no", "false")
 # Cluster failures that clear up by themselves (a failover, a slot being migrated, no node
 # reachable yet): like a restarting Redis, unavailable for now.
@@ -427,6 +430,22 @@ class RedisStreams:
         return [Entry(entry_id.decode(), fields[1]) for entry_id, fields in entries]
 
 
+class RedisScript:
+    """A Lua script over names of the key-value namespace, for a component whose atomic
+    step spans several keys (the Sage app budget): the caller passes its names as ``kv``
+    methods take them, and keeps them under one hash tag so the script runs on a cluster."""
+
+    def __init__(self, connection: _Connection, prefix: str, source: str) -> None:
+        self._conn = connection
+        self._prefix = prefix
+        self._script = connection.client.register_script(source)
+
+    async def __call__(self, keys: Sequence[str], args: Sequence[str | int | float]) -> Any:
+        return await self._conn.run(
+            self._script(keys=[self._prefix + key for key in keys], args=list(args))
+        )
+
+
 class RedisStore:
     """Key-value, locks and streams in one Redis (``open_store(url)``)."""
 
@@ -442,9 +461,33 @@ class RedisStore:
         self.kv = RedisKeyValue(self._conn, f"{prefix}kv:")
         self.locks = RedisLocks(self._conn, f"{prefix}lock:")
         self.streams = RedisStreams(self._conn, f"{prefix}stream:")
+        self._kv_prefix = f"{prefix}kv:"
+
+    def script(self, source: str) -> RedisScript:
+        """``source`` as a ``RedisScript`` over key-value names, bounded and failing like
+        every other operation of the store."""
+        return RedisScript(self._conn, self._kv_prefix, source)
 
     async def ping(self) -> None:
         await self._conn.run(self._conn.client.ping())
+
+    async def shard_tags(self) -> tuple[str, ...]:
+        """A hash tag per primary of a cluster (a key tagged ``{tag}`` lives on it): the
+        first of ``shard-0``, ``shard-1``, ... whose slot it serves; ``("",)`` for one Redis."""
+        client = self._conn.client
+        if not isinstance(client, RedisCluster):
+            return ("",)
+        await self._conn.run(client.initialize())
+        # Primaries that serve slots (a primary without slots holds nothing).
+        primaries = {nodes[0].name for nodes in client.nodes_manager.slots_cache.values() if nodes}
+        found: dict[str, str] = {}
+        for n in range(_SHARD_TAG_TRIES):
+            node = client.get_node_from_key(f"shard-{n}")
+            if node is not None and node.name in primaries and node.name not in found:
+                found[node.name] = f"shard-{n}"
+                if len(found) == len(primaries):
+                    break
+        return tuple(found[name] for name in sorted(found))
 
     async def durability(self) -> Durability:
         """How the data survives: on a cluster, of its weakest node, since losing one shard

@@ -211,6 +211,11 @@ class Store(Protocol):
         """How durable the backend is configured to be (``StoreUnavailable`` if it is down)."""
         ...
 
+    async def shard_tags(self) -> tuple[str, ...]:
+        """One hash tag per shard (a key tagged ``{tag}`` lives on that shard), for state that
+        each shard must hold (the epoch marker); ``("",)`` for a store that is not sharded."""
+        ...
+
     async def aclose(self) -> None:
         """Release the connections; the store is not used afterwards."""
         ...

@@ -13,6 +13,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
 
 from ledgergraph.cache import RedisOptions, RedisStore, StoreUnavailable, keys, open_store
+from ledgergraph.cache.epoch import StoreEpoch
 from ledgergraph.cache.redis import RedisTarget, parse_redis_url
 from tests.redis_cluster import RedisClusterProcesses
 
@@ -184,3 +185,30 @@ async def _eventually(operation: Callable[[], Awaitable[T]]) -> T:
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.1)
+
+
+async def test_a_shard_restarted_empty_is_noticed_where_one_marker_would_miss_it(
+    own_cluster: RedisClusterProcesses, key_prefix: str
+) -> None:
+    async with RedisStore(own_cluster.url, prefix=key_prefix) as store:
+        tags = await store.shard_tags()
+        per_shard = StoreEpoch(store.kv, shards=store.shard_tags, clock=lambda: 1000.0)
+        single = StoreEpoch(store.kv)  # one marker for the whole store, on one shard
+        await per_shard.start()
+        await single.start()
+        marker = f"{key_prefix}kv:{keys.store_epoch()}"
+        victim = next(
+            node
+            for node in own_cluster.nodes
+            if node is not own_cluster.node_of(key_slot(marker.encode()))
+        )
+        raw = RedisCluster.from_url(own_cluster.url.partition("?")[0])
+        try:
+            await raw.initialize()
+            await raw.flushall(target_nodes=raw.get_node("127.0.0.1", victim.port))
+        finally:
+            await raw.aclose()
+
+        assert len(tags) == 3
+        assert await single.lost_at() is None
+        assert await per_shard.lost_at() == 1000.0
