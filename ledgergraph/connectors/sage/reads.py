@@ -3,16 +3,34 @@
 Every method here costs as few Sage calls as the request allows: a window of a list is served
 by one page where the window fits one, a batch of ids by whichever is cheaper of one GET per id
 or the pages of the whole list, and reference lists once per request.
+
+And in as few dependent rounds: Sage tells a list's length only on its pages, so reading a
+whole list (or the pages a batch needs) would wait for page 1 before asking for page 2. The
+response cache's *known totals* remember each list's last seen length (in the store, beyond
+the cache's generations; without a cache, in this process), so every page it had is asked for
+in the first round. Correctness never depends on that hint: page 1's ``$total`` is always
+checked, and pages the hint missed are fetched next — a hint too small costs the round it
+would have saved, as without one; a hint too large costs a call per page beyond the list's
+end, each answering an empty page (or, for a batch, one GET per id where that looked cheaper).
+
+And with as little work of its own as it can: objects built from a payload are remembered by
+that payload (``cache.object_memo``), so payloads decoded once per process — warm cache
+entries — are not mapped again on every request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Iterable, Mapping
+import weakref
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any, Protocol
 
+import orjson
+
 from ledgergraph import model
+from ledgergraph.cache.known_totals import KnownTotals
+from ledgergraph.cache.object_memo import MISSING, ObjectMemo
 from ledgergraph.connectors.sage import mapping
 from ledgergraph.connectors.sage.client import MAX_ITEMS_PER_PAGE, SageClient
 from ledgergraph.connectors.sage.resources import Mapper, Resource
@@ -48,6 +66,14 @@ class SageReads:
         self.tenant = tenant
         self._mappers = mappers
         self._mapper_cache: dict[str, Mapper] = {}
+        # The known totals and the memo of built objects live beside the client's cache (read
+        # through a private attribute until ``SageClient`` offers a public one).
+        cache = client.response_cache
+        self._totals = _uncached_totals(client) if cache is None else cache.totals
+        self._built: ObjectMemo | None = None if cache is None else cache.built
+        # What a business's objects are built by (its country, currency, the overrides):
+        # part of the memo's key, so objects built under other rules are never reused.
+        self._rules: dict[str, Hashable] = {}
 
     async def business(self, business: str | None) -> BusinessRef:
         return await self._client.business_for(self.tenant, business)
@@ -75,7 +101,27 @@ class SageReads:
                 country, connection.overrides, business_id=business_id, currency=currency
             )
             self._mapper_cache[business_id] = mapper
+            self._rules[business_id] = (
+                self.tenant,
+                business_id,
+                country,
+                currency,
+                orjson.dumps(connection.overrides, option=orjson.OPT_SORT_KEYS),
+            )
         return mapper
+
+    def _build(self, resource: Resource, business_id: str, mapper: Mapper, payload: Any) -> Any:
+        """``resource.build``, or the object built from this very payload before (a page
+        decoded once per process is the same object on every warm request)."""
+        rules = self._rules.get(business_id)
+        if self._built is None or rules is None:
+            return resource.build(mapper, payload)
+        key = (resource.name, rules)
+        built = self._built.get(payload, key)
+        if built is MISSING:
+            built = resource.build(mapper, payload)
+            self._built.put(payload, key, built)
+        return built
 
     async def business_details(self, business_id: str) -> model.Business:
         """``/businesses/{id}``: about the user's business, readable even when its
@@ -105,11 +151,13 @@ class SageReads:
         first_index = (pages[0] - 1) * per_page
         items = [item for body in bodies for item in body.get("$items", [])]
         total = int(bodies[0].get("$total", 0)) if bodies else 0
+        if bodies:
+            await self._remember(resource, business_id, filters, total)
         selected = items[offset - first_index : offset - first_index + size]
         if offset >= total:
             selected = []
         mapper = await self.mapper(business_id)
-        return [resource.build(mapper, item) for item in selected], total
+        return [self._build(resource, business_id, mapper, item) for item in selected], total
 
     async def one(self, resource: Resource, business_id: str, remote_id: str) -> Any | None:
         try:
@@ -121,36 +169,57 @@ class SageReads:
             )
         except NotFound:
             return None
-        return resource.build(await self.mapper(business_id), payload)
+        return self._build(resource, business_id, await self.mapper(business_id), payload)
 
-    async def everything(self, resource: Resource, business_id: str) -> list[Any]:
-        payloads = await self._all_payloads(resource, business_id)
+    async def everything(
+        self,
+        resource: Resource,
+        business_id: str,
+        *,
+        filters: Mapping[str, Any] | None = None,
+    ) -> list[Any]:
+        """Every object of the (filtered) list, its pages asked for at once where known."""
+        payloads = await self._all_payloads(resource, business_id, filters=filters)
         mapper = await self.mapper(business_id)
-        return [resource.build(mapper, p) for p in payloads]
+        return [self._build(resource, business_id, mapper, p) for p in payloads]
 
     async def many(
         self, resource: Resource, business_id: str, remote_ids: Iterable[str]
     ) -> dict[str, Any]:
-        """The objects with these ids (absent ones missing from the result)."""
+        """The objects with these ids (absent ones missing from the result).
+
+        Whichever costs fewer calls: one GET per id, or the pages of the whole list. With the
+        list's length known, the choice is made up front and all its calls go in one round.
+        """
         wanted = list(dict.fromkeys(remote_ids))
-        if len(wanted) <= SMALL_BATCH:
+        known = await self._known_pages(resource, business_id, None)
+        # A small batch is one GET per id, unless the whole list is known to take fewer
+        # calls (a second batch of the request then shares those pages, in flight or cached).
+        small = len(wanted) <= SMALL_BATCH and (known is None or known >= len(wanted))
+        if small or (known is not None and known > len(wanted)):
             return await self._by_get(resource, business_id, wanted)
-        mapper = await self.mapper(business_id)
-        (first,) = await self._pages(resource, business_id, [1])
-        found = {str(p["id"]): p for p in first.get("$items", [])}
+        bodies = await self._pages(resource, business_id, range(1, (known or 1) + 1))
+        pages = await self._learn_pages(resource, business_id, None, bodies[0])
+        found = _by_id(bodies)
         missing = [i for i in wanted if i not in found]
-        pages = _page_count(first)
-        result = {i: resource.build(mapper, found[i]) for i in wanted if i in found}
-        if not missing:
-            return result
-        # The rest of the list, unless one GET per missing id costs fewer calls.
-        if pages - 1 <= len(missing):
-            bodies = await self._pages(resource, business_id, range(2, pages + 1))
-            rest = {str(p["id"]): p for body in bodies for p in body.get("$items", [])}
-            result.update({i: resource.build(mapper, rest[i]) for i in missing if i in rest})
-            return result
-        result.update(await self._by_get(resource, business_id, missing))
-        return result
+        if missing and pages > len(bodies):
+            # The list grew past what was known (or nothing was): the rest of it, unless one
+            # GET per missing id costs fewer calls.
+            rest = range(len(bodies) + 1, pages + 1)
+            if len(rest) > len(missing):
+                mapper = await self.mapper(business_id)
+                result = {
+                    i: self._build(resource, business_id, mapper, found[i])
+                    for i in wanted
+                    if i in found
+                }
+                result.update(await self._by_get(resource, business_id, missing))
+                return result
+            found.update(_by_id(await self._pages(resource, business_id, rest)))
+        mapper = await self.mapper(business_id)
+        return {
+            i: self._build(resource, business_id, mapper, found[i]) for i in wanted if i in found
+        }
 
     async def _by_get(
         self, resource: Resource, business_id: str, remote_ids: list[str]
@@ -158,10 +227,52 @@ class SageReads:
         found = await asyncio.gather(*(self.one(resource, business_id, i) for i in remote_ids))
         return {i: obj for i, obj in zip(remote_ids, found, strict=True) if obj is not None}
 
-    async def _all_payloads(self, resource: Resource, business_id: str) -> list[dict[str, Any]]:
-        (first,) = await self._pages(resource, business_id, [1])
-        rest = await self._pages(resource, business_id, range(2, _page_count(first) + 1))
-        return [item for body in (first, *rest) for item in body.get("$items", [])]
+    async def _all_payloads(
+        self,
+        resource: Resource,
+        business_id: str,
+        *,
+        filters: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        known = await self._known_pages(resource, business_id, filters)
+        bodies = await self._pages(
+            resource, business_id, range(1, max(known or 1, 1) + 1), filters=filters
+        )
+        pages = await self._learn_pages(resource, business_id, filters, bodies[0])
+        if pages > len(bodies):
+            bodies += await self._pages(
+                resource, business_id, range(len(bodies) + 1, pages + 1), filters=filters
+            )
+        return [item for body in bodies[: max(pages, 1)] for item in body.get("$items", [])]
+
+    async def _known_pages(
+        self, resource: Resource, business_id: str, filters: Mapping[str, Any] | None
+    ) -> int | None:
+        """How many full-size pages the list had when last read, if known."""
+        total = await self._totals.get(
+            self.tenant, business_id, resource.name, _list_key(resource, filters)
+        )
+        return None if total is None else math.ceil(total / MAX_ITEMS_PER_PAGE)
+
+    async def _learn_pages(
+        self,
+        resource: Resource,
+        business_id: str,
+        filters: Mapping[str, Any] | None,
+        first: Mapping[str, Any],
+    ) -> int:
+        """How many full-size pages the list has, from its first page (remembered)."""
+        total = int(first.get("$total", 0))
+        await self._remember(resource, business_id, filters, total)
+        return math.ceil(total / MAX_ITEMS_PER_PAGE)
+
+    async def _remember(
+        self, resource: Resource, business_id: str, filters: Mapping[str, Any] | None, total: int
+    ) -> None:
+        """Any page of a list tells its length: kept as the hint for reading it whole."""
+        await self._totals.remember(
+            self.tenant, business_id, resource.name, _list_key(resource, filters), total
+        )
 
     async def _pages(
         self,
@@ -193,9 +304,24 @@ class SageReads:
         return bodies
 
 
-def _page_count(first: Mapping[str, Any]) -> int:
-    """How many full-size pages the list has, from its first page."""
-    return math.ceil(int(first.get("$total", 0)) / MAX_ITEMS_PER_PAGE)
+# Without a response cache, a client's known totals are its own (in this process only).
+_TOTALS_OF_CLIENTS: weakref.WeakKeyDictionary[SageClient, KnownTotals] = weakref.WeakKeyDictionary()
+
+
+def _uncached_totals(client: SageClient) -> KnownTotals:
+    totals = _TOTALS_OF_CLIENTS.get(client)
+    if totals is None:
+        totals = _TOTALS_OF_CLIENTS[client] = KnownTotals(None)
+    return totals
+
+
+def _by_id(bodies: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {str(p["id"]): p for body in bodies for p in body.get("$items", [])}
+
+
+def _list_key(resource: Resource, filters: Mapping[str, Any] | None) -> str:
+    """Names a filtered list (not a page of it) for its known total."""
+    return f"{resource.path}?{sorted((filters or {}).items())}"
 
 
 def _pages_for(offset: int, size: int) -> tuple[int, list[int]]:

@@ -1,0 +1,87 @@
+"""A small per-process copy of recently used cache entries, in front of the store.
+
+A warm request reads the same few pages again and again (the contact list's pages to serve a
+handful of contacts, the tax rates, the ledger accounts): from Redis that is hundreds of
+kilobytes per request. Kept here as well, a hit costs one read of the (tiny) generation key
+instead, which still goes to the store every time — so an invalidation by any process is seen
+at once, as without this copy. An entry is dropped when its store TTL would have expired it.
+
+Bounded in entries and in bytes, least recently used first out. Entries are immutable bytes
+shared with the caller, never copied; each may also carry its decoded JSON, decoded once per
+process rather than once per request (``ResponseCache.get_json``), which its readers share
+and must not modify.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from ledgergraph.cache.validation import check_count
+
+__all__ = ["LocalEntries", "LocalEntry"]
+
+# Not decoded yet (``None`` is valid JSON).
+UNDECODED: Any = object()
+
+
+@dataclass(slots=True)
+class LocalEntry:
+    fetched_at: float
+    body: bytes
+    # Wall-clock time the store's copy expires (``fetched_at`` + the kind's TTL).
+    expires_at: float
+    # ``body`` decoded, once someone needed it so (``UNDECODED`` until then).
+    decoded: Any = field(default=UNDECODED)
+
+    def json(self) -> Any:
+        """The body decoded: once per entry, shared by every reader (do not modify it)."""
+        if self.decoded is UNDECODED:
+            self.decoded = orjson.loads(self.body)
+        return self.decoded
+
+
+class LocalEntries:
+    def __init__(self, *, max_entries: int = 512, max_bytes: int = 64 * 2**20) -> None:
+        self._max_entries = check_count("max_entries", max_entries)
+        self._max_bytes = check_count("max_bytes", max_bytes)
+        self._entries: OrderedDict[str, LocalEntry] = OrderedDict()
+        self._bytes = 0
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(entries, bytes) held now."""
+        return len(self._entries), self._bytes
+
+    def get(self, key: str) -> LocalEntry | None:
+        """The entry under ``key``, if held and not expired."""
+        found = self._entries.get(key)
+        if found is None:
+            return None
+        if found.expires_at <= time.time():
+            self._drop(key)
+            return None
+        self._entries.move_to_end(key)
+        return found
+
+    def put(self, key: str, fetched_at: float, body: bytes, ttl: float) -> LocalEntry:
+        """Keep ``body`` (unless it is too large to); the entry, kept or not."""
+        entry = LocalEntry(fetched_at, body, fetched_at + ttl)
+        if len(body) > self._max_bytes // 4:
+            return entry  # one huge page would push out everything else
+        self._drop(key)
+        self._entries[key] = entry
+        self._bytes += len(body)
+        while len(self._entries) > self._max_entries or self._bytes > self._max_bytes:
+            oldest = next(iter(self._entries))
+            self._drop(oldest)
+        return entry
+
+    def _drop(self, key: str) -> None:
+        gone = self._entries.pop(key, None)
+        if gone is not None:
+            self._bytes -= len(gone.body)

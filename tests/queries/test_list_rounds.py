@@ -1,0 +1,98 @@
+"""Reads of whole lists and batches ask for every page they need in one round, from the list's
+known total; a known total that is wrong costs a call or a round, never a wrong answer."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from ledgergraph.sandbox import RunningSandbox
+from ledgergraph.types import TenantId
+from tests.queries.conftest import business_in, data, reset_stats, sage_calls
+from tests.support.rounds import Rounds
+from tests.support.server import LiveServer
+
+CONTACTS = "{ invoices(first: 100) { nodes { number contact { name email } } } }"
+WHOLE = "{ contacts(first: 1) { totalCount } }"
+
+
+async def _cold(server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient) -> None:
+    assert server.runtime is not None
+    business = business_in(sandbox, "GB")
+    await server.runtime.sage.invalidate(TenantId("acme"), business, "contacts", "sales_invoices")
+    await reset_stats(http, sandbox)
+
+
+async def _hint(server: LiveServer, sandbox: RunningSandbox, total: int) -> None:
+    assert server.runtime is not None
+    cache = server.runtime.sage._cache
+    assert cache is not None
+    await cache.totals.remember(
+        "acme", business_in(sandbox, "GB"), "contacts", "/contacts?[]", total
+    )
+
+
+@pytest.mark.parametrize(
+    ("hint", "extra_calls", "rounds"),
+    [
+        (None, 0, 2),  # the list's own total, learnt by the query before
+        (150, 0, 3),  # too small: one page, then page 1 tells of the second
+        (450, 1, 2),  # too large: a third page asked for, answered empty
+    ],
+)
+async def test_a_batch_asks_for_the_pages_its_known_total_says_in_one_round(
+    server: LiveServer,
+    sandbox: RunningSandbox,
+    http: httpx.AsyncClient,
+    hint: int | None,
+    extra_calls: int,
+    rounds: int,
+) -> None:
+    assert server.runtime is not None
+    total = (await data(server, http, WHOLE))["contacts"]["totalCount"]
+    assert 200 < total <= 400, "the seeded business should have two pages of contacts"
+    expected = await data(server, http, CONTACTS)
+    if hint is not None:
+        await _hint(server, sandbox, hint)
+    # Each Sage call takes long enough for calls asked for together to overlap.
+    await http.post(f"{sandbox.url}/__sandbox/faults", json={"latency_ms": 40})
+    await _cold(server, sandbox, http)
+    recorder = Rounds(sandbox.api_url).watch(server.runtime.http)
+
+    assert await data(server, http, CONTACTS) == expected
+
+    calls = await sage_calls(http, sandbox)
+    assert calls.get("GET /v3.1/contacts") == 2 + extra_calls, calls
+    assert recorder.count() == rounds
+
+
+async def test_a_list_read_whole_learns_a_grown_total(
+    server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient
+) -> None:
+    everything = "{ ledgerAccounts(first: 200) { totalCount nodes { code } } }"
+    assert server.runtime is not None
+    cache = server.runtime.sage._cache
+    assert cache is not None
+    business = business_in(sandbox, "GB")
+    await cache.totals.remember("acme", business, "ledger_accounts", "/ledger_accounts?[]", 0)
+    expected = await data(server, http, everything)
+    # The hint said empty; page 1 said otherwise, and is the new hint.
+    remembered = await cache.totals.get("acme", business, "ledger_accounts", "/ledger_accounts?[]")
+    assert remembered == expected["ledgerAccounts"]["totalCount"] > 0
+    assert len(expected["ledgerAccounts"]["nodes"]) == remembered
+
+
+async def test_a_small_batch_reads_the_pages_when_they_are_known_to_cost_fewer_calls(
+    server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient
+) -> None:
+    listed = await data(server, http, "{ contacts(first: 3) { totalCount nodes { id name } } }")
+    assert 200 < listed["contacts"]["totalCount"] <= 400, "two pages of contacts expected"
+    ids = [n["id"] for n in listed["contacts"]["nodes"]]
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Contact { name } } }"
+    await _cold(server, sandbox, http)
+
+    found = await data(server, http, query, ids=ids)
+
+    assert [n["name"] for n in found["nodes"]] == [n["name"] for n in listed["contacts"]["nodes"]]
+    # Three ids, a list known to be two pages long: its two pages, not three GETs by id.
+    assert await sage_calls(http, sandbox) == {"GET /v3.1/contacts": 2}
