@@ -64,6 +64,7 @@ async def examine() -> list[Finding]:
     findings = configuration(settings)
     findings += await state_store(settings)
     findings += await sage(settings)
+    findings += await sage_budget(settings)
     return findings
 
 
@@ -201,6 +202,65 @@ async def sage(settings: Any) -> list[Finding]:
                 skew = (started + time.time()) / 2 - with_date
     findings.append(clock(skew))
     return findings
+
+
+# Sage's own limit of requests in flight per app.
+SAGE_IN_FLIGHT = 150
+BUSY_DAY = 0.8
+HEAVIEST = 5
+
+
+async def sage_budget(settings: Any) -> list[Finding]:
+    """The Sage app's budget as configured, and today's use of it fleet-wide (Redis only:
+    a memory store's budget belongs to the one running process)."""
+    from ledgergraph.cache import StoreError, open_store
+    from ledgergraph.connectors.sage.budget import app_budget
+
+    subject = "Sage budget"
+    if not settings.sage_app_budget:
+        return [
+            Finding(
+                "warn",
+                subject,
+                "off: nothing keeps the fleet within Sage's per-app limits (429s for everyone)",
+                "unset LEDGERGRAPH_SAGE_APP_BUDGET",
+            )
+        ]
+    findings = []
+    if settings.sage_app_in_flight > SAGE_IN_FLIGHT:
+        findings.append(
+            Finding(
+                "warn",
+                subject,
+                f"{settings.sage_app_in_flight} calls in flight allowed; Sage refuses more "
+                f"than {SAGE_IN_FLIGHT} per app",
+                f"set LEDGERGRAPH_SAGE_APP_IN_FLIGHT below {SAGE_IN_FLIGHT} (default 140)",
+            )
+        )
+    if not settings.redis_url:
+        return findings
+    store = open_store(settings.redis_url, prefix=settings.store_prefix)
+    try:
+        budget = app_budget(settings, store)
+        assert budget is not None
+        usage = await budget.usage(top=HEAVIEST)
+    except ValueError as exc:
+        return [*findings, Finding("FAIL", subject, str(exc), "correct the SAGE_APP_ settings")]
+    except StoreError as exc:
+        return [*findings, Finding("FAIL", subject, f"cannot read today's usage ({exc})")]
+    finally:
+        await store.aclose()
+    used, limit = usage.usage.used, usage.limits.per_day
+    heaviest = ", ".join(f"{tenant} {calls:,}" for tenant, calls in usage.usage.heaviest)
+    detail = (
+        f"{used:,} of {limit:,} calls today ({used / limit:.0%}), resets {usage.resets_at}; "
+        f"{usage.usage.in_flight} of {usage.limits.in_flight} in flight; heaviest tenants: "
+        f"{heaviest or 'none yet'}"
+    )
+    if used >= limit * BUSY_DAY:
+        fix = "find out what the heaviest tenants are doing; polling slows and stops first"
+        return [*findings, Finding("warn", subject, detail, fix)]
+    return [*findings, Finding("ok", subject, detail)]
 
 
 def clock(skew: float | None) -> Finding:

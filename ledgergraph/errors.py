@@ -15,6 +15,7 @@
     └── UpstreamError                      UPSTREAM_ERROR        (Sage answered oddly)
         ├── UpstreamUnavailable            UPSTREAM_UNAVAILABLE  (5xx, timeouts, resets)
         ├── RateLimited                    RATE_LIMITED
+        ├── SageQuotaExhausted             SAGE_QUOTA_EXHAUSTED  (the Sage app's day is spent)
         ├── NotFound                       NOT_FOUND
         ├── Forbidden                      FORBIDDEN
         └── ValidationFailed               VALIDATION_FAILED
@@ -125,6 +126,23 @@ class RateLimited(UpstreamError):
         if retry_after is not None:
             extensions["retryAfter"] = retry_after
         super().__init__(message, status=429, **extensions)
+        self.retry_after = retry_after
+
+
+class SageQuotaExhausted(UpstreamError):
+    """The Sage app's daily budget, which every tenant shares, is spent (or, for polling and
+    background calls, what is left of it is kept for interactive requests): Sage was not
+    called. Retrying helps only after ``resetsAt``."""
+
+    code = "SAGE_QUOTA_EXHAUSTED"
+
+    def __init__(
+        self, message: str, *, resets_at: str, retry_after: float, **extensions: Any
+    ) -> None:
+        super().__init__(
+            message, status=429, resetsAt=resets_at, retryAfter=retry_after, **extensions
+        )
+        self.resets_at = resets_at
         self.retry_after = retry_after
 
 

@@ -13,6 +13,7 @@ from ledgergraph.auth import Principal, TenantAuthenticator
 from ledgergraph.cache import RedisOptions, Store, open_store
 from ledgergraph.cache.epoch import StoreEpoch
 from ledgergraph.cache.response_cache import ResponseCache
+from ledgergraph.connectors.sage.budget import AppBudget, app_budget, counting_hook
 from ledgergraph.connectors.sage.client import SageClient
 from ledgergraph.connectors.sage.connect import ConnectService
 from ledgergraph.connectors.sage.connections import Connections
@@ -83,6 +84,8 @@ class Runtime:
     api_keys: ApiKeys
     # Per-tenant request rate limit (None: unlimited).
     requests: RequestLimiter | None = None
+    # The Sage app's budget, shared fleet-wide (None: switched off).
+    sage_budget: AppBudget | None = None
 
     async def authenticate(self, authorization: str | None) -> Principal:
         """``Authorization: Bearer <tenant JWT>`` or ``Bearer lgk_...`` (a tenant API key,
@@ -93,6 +96,8 @@ class Runtime:
         return self.authenticator.authenticate(authorization)
 
     async def aclose(self) -> None:
+        if self.sage_budget is not None:
+            await self.sage_budget.aclose()
         await self.http.aclose()
         if self.cache_store is not self.store:
             await self.cache_store.aclose()
@@ -144,12 +149,22 @@ async def open_runtime(
             cache_store.kv,
             ttls=settings.response_cache_ttls,
             default_ttl=settings.response_cache_default_ttl,
+            local_bytes=settings.response_cache_local_mb * 2**20,
         )
         if settings.response_cache
         else None
     )
+    budget = app_budget(settings, store)
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.http_read_timeout, connect=settings.http_connect_timeout),
+        # Sage requests that take no slot of the app's budget are still counted against it.
+        event_hooks={
+            "request": [
+                counting_hook(budget, api_url=endpoints.api_url, token_url=endpoints.token_url)
+            ]
+            if budget is not None
+            else []
+        },
         # Every Sage request is counted, timed and traced where it leaves the process.
         transport=ObservedTransport(
             httpx.AsyncHTTPTransport(
@@ -182,7 +197,7 @@ async def open_runtime(
         max_age=settings.sync_stream_max_age,
         own_write_ttl=settings.sync_own_write_ttl,
     )
-    epoch = StoreEpoch(store.kv)
+    epoch = StoreEpoch(store.kv, shards=store.shard_tags)
     connections = Connections(store.kv, epoch=epoch, events=events)
     tokens = TokenManager(
         kv=store.kv,
@@ -211,6 +226,7 @@ async def open_runtime(
             max_delay=settings.retry_max_delay,
         ),
         budget=upstream_budget(settings, store.kv),
+        app_budget=budget,
     )
     # Connect-flow signatures must verify on every process: derive from the shared JWT secret
     # (or, with public-key tokens only, from the shared token encryption keys).
@@ -246,7 +262,9 @@ async def open_runtime(
         tokens=tokens,
         events=events,
         sage=sage,
-        sync=SyncService.from_settings(settings, store=store, events=events, sage=sage),
+        sync=SyncService.from_settings(
+            settings, store=store, events=events, sage=sage, headroom=budget
+        ),
         connect=connect,
         mappers=CountryMapper.for_business,
         writes=SageWrites(
@@ -264,6 +282,7 @@ async def open_runtime(
         epoch=epoch,
         api_keys=ApiKeys(store.kv),
         requests=request_limiter(settings, store.kv),
+        sage_budget=budget,
     )
 
 

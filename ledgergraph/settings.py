@@ -66,6 +66,12 @@ class Settings(BaseSettings):
         description='TTL in seconds per resource kind, e.g. {"contacts": 30}; 0 disables one.',
     )
     response_cache_default_ttl: float = 60.0
+    response_cache_local_mb: int = Field(
+        default=64,
+        ge=0,
+        description="Megabytes of recently used cache entries each process also keeps in "
+        "memory (a warm hit then reads only a small generation key from Redis); 0: none.",
+    )
     dataloaders: bool = Field(
         default=True,
         description="Batch and de-duplicate Sage reads per request (off only to benchmark).",
@@ -145,7 +151,35 @@ class Settings(BaseSettings):
         default=True, description="Poll Sage for tenants with live subscribers in this process."
     )
     sync_poll_interval: float = Field(
-        default=15.0, gt=0, description="Seconds between two polls of a tenant's changes."
+        default=15.0,
+        gt=0,
+        description="Seconds between two polls of a business's changes while it is active "
+        "(the base interval; see sync_idle_max_interval).",
+    )
+    sync_idle_max_interval: float = Field(
+        default=120.0,
+        gt=0,
+        description="Longest interval between two polls of a business whose polls keep "
+        "finding nothing: each empty poll doubles its interval up to this, a change or a "
+        "LedgerGraph write snaps it back to sync_poll_interval. At most sync_poll_interval: "
+        "no adaptive backoff.",
+    )
+    sync_jitter: float = Field(
+        default=0.1,
+        ge=0,
+        lt=1,
+        description="Each poll interval is jittered by up to this fraction, either way, so "
+        "businesses do not poll in lockstep.",
+    )
+    sync_slow_below: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="When less than this fraction of the Sage app's daily budget is left, "
+        "poll intervals stretch by sync_slow_below / fraction left (polling gives way first).",
+    )
+    sync_max_stretch: float = Field(
+        default=8.0, ge=1, description="The most poll intervals stretch when the day runs low."
     )
     sync_lease_ttl: float = Field(
         default=30.0,
@@ -216,6 +250,12 @@ class Settings(BaseSettings):
         ge=0,
         description="On SIGTERM/SIGINT, how long in-flight requests may take to finish.",
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="Server processes sharing the port (SO_REUSEPORT) under one supervisor; "
+        "more than one needs LEDGERGRAPH_REDIS_URL.",
+    )
     max_body_bytes: int = Field(
         default=1024 * 1024,
         gt=0,
@@ -240,11 +280,62 @@ class Settings(BaseSettings):
     parser_cache_size: int = Field(default=256, ge=1)
     validation_cache_size: int = Field(default=256, ge=1)
     rate_limit_requests: int = Field(
-        default=600, ge=0, description="Requests per tenant per rate_limit_window; 0: no limit."
+        # 100 a second on average, and a dashboard opening twenty panels at once is one small
+        # burst within the 60 s window: the sliding window counts a minute, not each second.
+        # Sage is protected by sage_budget_per_minute; a request answered from the cache
+        # costs Sage nothing, so this limit only stops a runaway client.
+        default=6000,
+        ge=0,
+        description="Requests per tenant per rate_limit_window (bursts allowed within the "
+        "window); 0: no limit.",
     )
     rate_limit_window: float = Field(default=60.0, gt=0)
     sage_budget_per_minute: int = Field(
         default=600, ge=0, description="Sage calls per business per minute; 0: no budget."
+    )
+    # The Sage app's budget, shared by every tenant and worker (connectors/sage/budget.py).
+    # Sage's limits are per client application: 1,296,000 requests a day, 150 in flight.
+    sage_app_budget: bool = Field(
+        default=True, description="Share the Sage app's limits fleet-wide (off only to benchmark)."
+    )
+    sage_app_in_flight: int = Field(
+        default=140, ge=1, description="Sage calls in flight at once, fleet-wide (Sage: 150)."
+    )
+    sage_app_per_day: int = Field(
+        default=1_296_000, ge=1, description="Sage calls per UTC day, fleet-wide (Sage's limit)."
+    )
+    sage_app_per_minute: int = Field(
+        default=0,
+        ge=0,
+        description="Sage calls per minute, fleet-wide; 0: none (Sage documents none).",
+    )
+    sage_app_tenant_in_flight: int = Field(
+        default=35,
+        ge=0,
+        description="Sage calls one tenant may have in flight, fleet-wide; 0: no cap of its own.",
+    )
+    sage_app_lease: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a call's slot stays taken unless renewed: a killed worker's "
+        "slots come back within this.",
+    )
+    sage_app_max_wait: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest a Sage call waits for a slot before failing with RATE_LIMITED.",
+    )
+    sage_app_polling_floor: float = Field(
+        default=0.10,
+        ge=0,
+        lt=1,
+        description="Below this fraction of the day's budget left, sync polling stops.",
+    )
+    sage_app_background_floor: float = Field(
+        default=0.20,
+        ge=0,
+        lt=1,
+        description="Below this fraction of the day's budget left, background calls stop.",
     )
     sage_passthrough_paths: Annotated[tuple[str, ...], NoDecode] = Field(
         default=SAGE_PASSTHROUGH_PATHS,

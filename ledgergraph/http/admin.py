@@ -16,6 +16,8 @@
                                                {...}, "ledger_accounts": {...}}), checked
                                                against the selected business (?business=<id>)
     *    /admin/tenants/{tenant}/sage/{path}   the Sage passthrough (``http/passthrough.py``)
+    GET  /admin/sage-usage                     today's use of the Sage app's budget, fleet-wide,
+                                               and the heaviest tenants (?top=N, default 10)
 
 The key is read from ``Authorization: Bearer <key>`` or ``X-Admin-Key`` only: a key in the URL
 would end up in browser histories, proxy and access logs, so a request carrying one there is
@@ -35,10 +37,17 @@ from typing import Any, Final
 from aiohttp import web
 
 from ledgergraph.auth import TENANT_ID, Scope
+from ledgergraph.cache import StoreError
 from ledgergraph.connectors.sage.connections import Connection
 from ledgergraph.connectors.sage.links import ConnectLinks
 from ledgergraph.connectors.sage.reads import SageReads
-from ledgergraph.errors import BadUserInput, LedgerGraphError, NotConnected, Unauthenticated
+from ledgergraph.errors import (
+    BadUserInput,
+    LedgerGraphError,
+    NotConnected,
+    ServiceUnavailable,
+    Unauthenticated,
+)
 from ledgergraph.http.errors import error_body
 from ledgergraph.http.keys import RUNTIME
 from ledgergraph.http.passthrough import ADMIN_ROUTE, admin_passthrough
@@ -166,6 +175,26 @@ def _describe(connection: Connection) -> dict[str, Any]:
         "reason": connection.reason,
         "updatedAt": connection.updated_at or None,
     }
+
+
+MAX_TOP = 1000
+
+
+@_admin
+async def sage_usage(request: web.Request) -> web.Response:
+    """Today's calls against the Sage app's daily budget, slots in flight, and the tenants
+    that spent the most (their calls today and slots held now)."""
+    raw = request.query.get("top", "10")
+    if not raw.isdigit() or not 0 <= int(raw) <= MAX_TOP:
+        return _error(BadUserInput(f"top must be a whole number from 0 to {MAX_TOP}."), 400)
+    budget = request.app[RUNTIME].sage_budget
+    if budget is None:
+        return web.json_response({"enabled": False}, headers=_NO_STORE)
+    try:
+        usage = await budget.usage(top=int(raw))
+    except StoreError:
+        return _error(ServiceUnavailable("LedgerGraph's store is unavailable; retry shortly."), 503)
+    return web.json_response({"enabled": True, **usage.as_json()}, headers=_NO_STORE)
 
 
 @_admin
@@ -334,6 +363,7 @@ async def sage_passthrough(request: web.Request) -> web.Response:
 def add_routes(app: web.Application, key: str) -> None:
     app[ADMIN_KEY] = AdminKey(key)
     app.router.add_get("/admin/tenants", list_tenants)
+    app.router.add_get("/admin/sage-usage", sage_usage)
     app.router.add_get("/admin/tenants/{tenant}", show_tenant)
     app.router.add_post("/admin/tenants/{tenant}/disconnect", disconnect_tenant)
     app.router.add_post("/admin/tenants/{tenant}/connect-link", create_connect_link)

@@ -131,6 +131,12 @@ WEBSOCKETS_OPEN = Gauge(
     "Open GraphQL WebSocket connections (summed over live workers).",
     multiprocess_mode="livesum",
 )
+WORKER_STARTED = Gauge(
+    "ledgergraph_worker_start_time_seconds",
+    "When each live server process started serving (Unix time); one series per worker (pid "
+    "label) with --workers: how many are up, and which were replaced.",
+    multiprocess_mode="liveall",
+)
 WEBSOCKETS_OPENED = Counter(
     "ledgergraph_websocket_connections_opened",
     "GraphQL WebSocket connections accepted.",
@@ -150,6 +156,48 @@ TENANT_SAGE_REQUESTS = Counter(
     "ledgergraph_tenant_sage_requests",
     "Sage requests per tenant and business (only with LEDGERGRAPH_METRICS_TENANT_LABELS).",
     ["tenant", "business"],
+)
+# The Sage app's budget, shared by the fleet (connectors/sage/budget.py). ``priority`` is
+# interactive, polling or background.
+SAGE_IN_FLIGHT = Gauge(
+    "ledgergraph_sage_in_flight",
+    "Sage calls holding a slot of the app's in-flight budget now, by priority (summed over "
+    "live workers).",
+    ["priority"],
+    multiprocess_mode="livesum",
+)
+SAGE_BUDGET_CALLS = Counter(
+    "ledgergraph_sage_budget_calls",
+    "Sage calls counted against the app's daily budget, by priority (token refreshes as "
+    "refresh).",
+    ["priority"],
+)
+SAGE_BUDGET_USED = Gauge(
+    "ledgergraph_sage_budget_used_today",
+    "Calls of the app's daily Sage budget spent today, fleet-wide, as last seen by a worker.",
+    multiprocess_mode="livemax",
+)
+SAGE_BUDGET_REMAINING = Gauge(
+    "ledgergraph_sage_budget_remaining_today",
+    "Calls of the app's daily Sage budget left today, fleet-wide, as last seen by a worker.",
+    multiprocess_mode="livemin",
+)
+SAGE_BUDGET_WAIT = Histogram(
+    "ledgergraph_sage_budget_wait_seconds",
+    "Time a Sage call waited for a slot of the app's budget, by priority.",
+    ["priority"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+SAGE_BUDGET_REFUSED = Counter(
+    "ledgergraph_sage_budget_refused",
+    "Sage calls not made for the app's budget, by priority and reason: exhausted (the day "
+    "is spent), reserved (the rest is kept for more urgent calls) or timeout (no slot came).",
+    ["priority", "reason"],
+)
+SAGE_TOO_MANY_REQUESTS = Counter(
+    "ledgergraph_sage_too_many_requests",
+    "Sage answers of 429 Too Many Requests, by priority of the call.",
+    ["priority"],
 )
 
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
@@ -204,9 +252,12 @@ def exposition() -> bytes:
     return generate_latest(REGISTRY)
 
 
-def process_exited(pid: int) -> None:
-    """Drop an exited worker's live gauges (multiprocess mode); its counters stay."""
-    if multiprocess():
+def process_exited(pid: int, directory: str | None = None) -> None:
+    """Drop an exited worker's live gauges (multiprocess mode); its counters stay. The
+    supervisor names the ``directory``: it serves no metrics itself."""
+    if directory is not None:
+        _multiprocess.mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]
+    elif multiprocess():
         _multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
 

@@ -70,6 +70,10 @@ class RateLimiter:
     def release(self, client_id: str) -> None:
         self._in_flight[client_id] -= 1
 
+    def in_flight(self, client_id: str) -> int:
+        """``client_id``'s requests admitted and not yet answered."""
+        return self._in_flight[client_id]
+
 
 def too_many_requests(retry_after: int) -> web.Response:
     return sage_error(
@@ -90,9 +94,11 @@ def rate_limit_middleware(limiter: RateLimiter) -> Middleware:
             return await handler(request)
         client_id = entry.grant.client_id
         retry_after = limiter.admit(client_id)
+        stats = request.app[STATS]
         if retry_after is not None:
-            request.app[STATS].rate_limited += 1
+            stats.rate_limited += 1
             return too_many_requests(retry_after)
+        stats.peak_in_flight = max(stats.peak_in_flight, limiter.in_flight(client_id))
         try:
             return await handler(request)
         finally:

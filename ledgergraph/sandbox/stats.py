@@ -28,6 +28,8 @@ class Stats:
     missing_x_business: int = 0
     unscoped_requests: int = 0
     rate_limited: int = 0
+    # The most API requests of one app in flight at once (what Sage's limit of 150 caps).
+    peak_in_flight: int = 0
     dropped: int = 0
 
     def snapshot(self) -> dict[str, Any]:
@@ -40,6 +42,7 @@ class Stats:
             "missing_x_business": self.missing_x_business,
             "unscoped_requests": self.unscoped_requests,
             "rate_limited": self.rate_limited,
+            "peak_in_flight": self.peak_in_flight,
             "dropped": self.dropped,
         }
 

@@ -3,7 +3,8 @@
 * ``RequestLimiter``: requests (and WebSocket connections) per tenant.
 * ``UpstreamBudget``: Sage calls per business per minute, checked before each call, so one
   tenant's burst is refused here — ``RATE_LIMITED``, Sage untouched — instead of spending the
-  app's Sage allowance that every tenant shares.
+  app's Sage allowance that every tenant shares. The allowance itself (calls in flight and per
+  day for the whole app, shared out by priority and tenant) is ``connectors/sage/budget.py``.
 
 Both count in a sliding window estimated from two fixed windows (the current one plus the
 previous one weighted by how much of it the sliding window still covers): one increment and

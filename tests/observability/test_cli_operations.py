@@ -14,6 +14,7 @@ import pytest
 from ledgergraph.cli import main
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
+from ledgergraph.types import TenantId
 from tests.redis_server import RedisProcess
 from tests.support.cli import run_cli
 from tests.support.server import serve_ledgergraph, server_env
@@ -133,6 +134,28 @@ async def test_doctor_passes_a_sound_configuration(
     assert re.search(r"^ok +state store: reachable and durable", out, re.MULTILINE), out
     assert re.search(r"^ok +Sage API: .* answers", out, re.MULTILINE), out
     assert re.search(r"^ok +clock: ", out, re.MULTILINE), out
+
+
+@pytest.mark.redis
+async def test_doctor_shows_todays_sage_budget_and_the_heaviest_tenants(
+    sandbox: RunningSandbox, redis_url: str, key_prefix: str, http: httpx.AsyncClient
+) -> None:
+    async with serve_ledgergraph(sandbox, redis_url=redis_url, prefix=key_prefix) as server:
+        await connect_tenant(http, server, "acme", user_id=SOLO_USER_ID)
+        assert server.runtime is not None
+        await server.runtime.sage.get(TenantId("acme"), "/contacts", cached=False)
+        budget = server.runtime.sage_budget
+        assert budget is not None
+        usage = (await budget.usage()).usage
+        env = server_env(sandbox, port=8000, redis_url=redis_url, prefix=key_prefix)
+
+        code, out, _ = await run_cli(env, "doctor")
+
+    assert code == 0, out
+    line = re.search(r"^ok +Sage budget: (.*)$", out, re.MULTILINE)
+    assert line is not None, out
+    assert line.group(1).startswith(f"{usage.used:,} of 1,296,000 calls today"), out
+    assert line.group(1).endswith(f"heaviest tenants: acme {usage.heaviest[0][1]:,}"), out
 
 
 @pytest.mark.redis

@@ -60,6 +60,11 @@ GROWING: list[tuple[str, dict[str, str]]] = [
     ("ledgergraph_sync_polls_total", {"outcome": "ok"}),
     ("ledgergraph_websocket_connections_opened_total", {}),
     ("ledgergraph_rate_limited_total", {"limit": "requests"}),
+    ("ledgergraph_sage_budget_calls_total", {"priority": "interactive"}),
+    ("ledgergraph_sage_budget_calls_total", {"priority": "polling"}),
+    ("ledgergraph_sage_budget_calls_total", {"priority": "refresh"}),
+    ("ledgergraph_sage_budget_wait_seconds_count", {"priority": "interactive"}),
+    ("ledgergraph_sage_too_many_requests_total", {"priority": "interactive"}),
 ]
 # Gauges: non-zero while the workload's subscription is open.
 OPEN = ["ledgergraph_sync_subscribers", "ledgergraph_websocket_connections"]

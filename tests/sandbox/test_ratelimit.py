@@ -106,6 +106,20 @@ class TestConcurrency:
         assert [r.status_code for r in finished] == [200, 200]
         assert after.status_code == 200
 
+    async def test_the_stats_keep_the_most_requests_that_were_in_flight_at_once(
+        self, api: httpx.AsyncClient, http: httpx.AsyncClient, probe: Probe
+    ) -> None:
+        await api.get("probes")
+        held = [asyncio.create_task(api.get("held_probes")) for _ in range(2)]
+        await probe.wait_held(2)
+        await api.get("probes")  # refused: a 429 is not in flight
+        probe.release()
+        await asyncio.gather(*held)
+        await api.get("probes")
+
+        stats = (await http.get("/__sandbox/stats")).json()
+        assert stats["peak_in_flight"] == 2
+
 
 @pytest.mark.parametrize(
     "sandbox_config", [SandboxConfig(controls=True, limits=RateLimits(per_minute=1))]

@@ -91,6 +91,7 @@ async def test_reset_zeroes_every_counter(
         "missing_x_business": 0,
         "unscoped_requests": 0,
         "rate_limited": 0,
+        "peak_in_flight": 0,
         "dropped": 0,
     }
     assert await _stats(http) == reset

@@ -24,6 +24,7 @@ ROUTES = [
     ("GET", "/admin/tenants/acme"),
     ("POST", "/admin/tenants/acme/disconnect"),
     ("POST", "/admin/tenants/acme/connect-link"),
+    ("GET", "/admin/sage-usage"),
 ]
 
 

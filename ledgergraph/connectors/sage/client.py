@@ -9,7 +9,11 @@ one transport policy, ``SageClient.exchange``:
 
 * each attempt first spends from the business's upstream budget (``security/ratelimit.py``),
   when one is set: over it, ``RATE_LIMITED`` and no call;
-* at most ``max_concurrency`` calls are in flight at once;
+* at most ``max_concurrency`` calls are in flight at once in this client, and each attempt
+  holds a slot of the Sage app's fleet-wide budget (``budget.py``: in flight, per day, by
+  priority and fair between tenants) while it runs: no slot within the wait bound,
+  ``RATE_LIMITED``; the day spent, ``SAGE_QUOTA_EXHAUSTED`` — either way Sage is not called,
+  and a write refused so fails to its caller, never queued;
 * a 401 on a token believed valid costs one forced refresh and one more attempt (Sage did not
   process a request it refused to authorize);
 * connection errors, 429 and 502/503/504 are retried with backoff and jitter, at least Sage's
@@ -33,19 +37,24 @@ import httpx
 import orjson
 
 from ledgergraph.cache.response_cache import ResponseCache
+from ledgergraph.connectors.sage.budget import BUDGETED, AppBudget
 from ledgergraph.connectors.sage.connections import Connection, Connections
 from ledgergraph.connectors.sage.errors import error_from_response, retry_after
+from ledgergraph.connectors.sage.priority import current_priority
 from ledgergraph.connectors.sage.retry import RETRYABLE_STATUSES, RetryPolicy
 from ledgergraph.connectors.sage.tokens import TokenManager
 from ledgergraph.errors import (
     BusinessUnavailable,
     LedgerGraphError,
     NotConnected,
+    RateLimited,
     ReauthRequired,
+    SageQuotaExhausted,
     UpstreamError,
     UpstreamUnavailable,
 )
 from ledgergraph.events import EventLog
+from ledgergraph.observability import metrics
 from ledgergraph.security.ratelimit import UpstreamBudget
 from ledgergraph.types import BusinessId, BusinessRef, ConnectionStatus, JSONObject, TenantId
 
@@ -76,6 +85,7 @@ class SageClient:
         max_concurrency: int = 32,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         budget: UpstreamBudget | None = None,
+        app_budget: AppBudget | None = None,
     ) -> None:
         self._http = http
         self._api_url = api_url.rstrip("/")
@@ -89,9 +99,16 @@ class SageClient:
         self._concurrency = asyncio.Semaphore(max_concurrency)
         self._sleep = sleep
         self.budget = budget
+        # The Sage app's budget, shared by every tenant and every worker.
+        self.app_budget = app_budget
         # Cacheable GETs in flight, by (tenant, business, request): a second identical request
         # waits for the first's answer instead of asking Sage again (no stampede on expiry).
         self._inflight: dict[tuple[str, str, str], asyncio.Task[bytes]] = {}
+
+    @property
+    def response_cache(self) -> ResponseCache | None:
+        """The cache reads go through (``None``: caching is off)."""
+        return self._cache
 
     def with_policy(self, retry: RetryPolicy, *, max_concurrency: int | None = None) -> SageClient:
         """This client reading under ``retry`` (and, if given, a concurrency cap of its own):
@@ -248,9 +265,10 @@ class SageClient:
         kind = resource_kind(path)
         request_key = f"{path}?{sorted((params or {}).items())}"
         if cached and self._cache is not None:
-            hit = await self._cache.get(tenant, ref.id, kind, request_key)
+            hit = await self._cache.lookup(tenant, ref.id, kind, request_key)
             if hit is not None:
-                return orjson.loads(hit)
+                # Decoded once per process and shared: callers read payloads, never change them.
+                return hit.json()
         if not cached:
             raw = await self._fetch(tenant, ref, path, params)
         else:
@@ -278,10 +296,16 @@ class SageClient:
         kind = resource_kind(path)
         # /businesses and /user are about the Sage user, not one business.
         scoped = kind not in UNSCOPED_KINDS
-        response = await self.exchange(
-            tenant, "GET", path, business=ref.id if scoped else None, params=params
-        )
-        await self._raise_for_error(tenant, ref, response)
+        try:
+            response = await self.exchange(
+                tenant, "GET", path, business=ref.id if scoped else None, params=params
+            )
+            await self._raise_for_error(tenant, ref, response)
+        except BaseException:
+            # Other processes waiting on this fill fetch at once instead of at its lease's end.
+            if cache_as is not None and self._cache is not None:
+                await self._cache.abandon(tenant, ref.id, kind, cache_as)
+            raise
         raw = response.content
         if cache_as is not None and self._cache is not None:
             await self._cache.put(tenant, ref.id, kind, cache_as, raw)
@@ -353,6 +377,8 @@ class SageClient:
         token = await self.tokens.access_token(tenant)
         refreshed = False
         attempt = 0
+        # What the attempt before a repeat got, in case a budget refuses the repeat.
+        earlier: httpx.Response | httpx.TransportError | None = None
         while True:
             response: httpx.Response | None = None
             failure: httpx.TransportError | None = None
@@ -361,6 +387,13 @@ class SageClient:
             except httpx.TransportError as exc:
                 failure = exc
                 wait = policy.backoff(attempt)
+            except (RateLimited, SageQuotaExhausted):
+                # No budget for a repeat: answer as when the attempts run out.
+                if isinstance(earlier, httpx.Response):
+                    return earlier
+                if earlier is not None:
+                    raise _unreachable(method, earlier) from earlier
+                raise
             else:
                 if response.status_code == 401 and not refreshed:
                     if _inactive_subscription(response):
@@ -377,6 +410,7 @@ class SageClient:
                     return response
                 assert failure is not None
                 raise _unreachable(method, failure) from failure
+            earlier = response if response is not None else failure
             await self._sleep(wait)
             if already_done is not None and await already_done():
                 return httpx.Response(204)
@@ -397,10 +431,28 @@ class SageClient:
         if business is not None:
             headers["X-Business"] = business
         async with self._concurrency:
-            # The URL is the configured API and the caller's path; httpx encodes the params.
-            return await self._http.request(
-                method, f"{self._api_url}{path}", params=params, json=json, headers=headers
-            )
+            if self.app_budget is None:
+                response = await self._send(method, path, params, json, headers)
+            else:
+                async with self.app_budget.call(tenant):
+                    response = await self._send(method, path, params, json, headers)
+        if response.status_code == 429:
+            metrics.SAGE_TOO_MANY_REQUESTS.labels(current_priority().name.lower()).inc()
+        return response
+
+    async def _send(
+        self, method: str, path: str, params: Any, json: Any, headers: dict[str, str]
+    ) -> httpx.Response:
+        # The URL is the configured API and the caller's path; httpx encodes the params. The
+        # extension tells the budget's request hook this call has been counted already.
+        return await self._http.request(
+            method,
+            f"{self._api_url}{path}",
+            params=params,
+            json=json,
+            headers=headers,
+            extensions={BUDGETED: True},
+        )
 
     async def _raise_for_error(
         self, tenant: TenantId, ref: BusinessRef, response: httpx.Response
