@@ -32,6 +32,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument(
         "--port", type=int, help="port to listen on (default LEDGERGRAPH_PORT, 8000)"
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="server processes sharing the port (default LEDGERGRAPH_WORKERS, 1); more than "
+        "one needs LEDGERGRAPH_REDIS_URL",
+    )
     serve.add_argument("--sandbox", action="store_true", help="embed the Sage sandbox")
     serve.add_argument("--no-browser", action="store_true", help="do not open GraphiQL")
 
@@ -87,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _serve(
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
+        workers=getattr(args, "workers", None),
         sandbox=getattr(args, "sandbox", False),
         browser=not getattr(args, "no_browser", False),
     )
@@ -176,8 +183,10 @@ def _sandbox(host: str, port: int, controls: bool) -> int:
     return 0
 
 
-def _serve(*, host: str | None, port: int | None, sandbox: bool, browser: bool) -> int:
-    from ledgergraph import serving
+def _serve(
+    *, host: str | None, port: int | None, workers: int | None, sandbox: bool, browser: bool
+) -> int:
+    from ledgergraph import serving, supervisor
     from ledgergraph.observability.tracing import (
         configure_from_environment as configure_tracing_from_environment,
     )
@@ -187,6 +196,8 @@ def _serve(*, host: str | None, port: int | None, sandbox: bool, browser: bool) 
         overrides["host"] = host
     if port:
         overrides["port"] = port
+    if workers is not None:
+        overrides["workers"] = workers
     if sandbox:
         overrides["sandbox"] = True
     try:
@@ -197,28 +208,64 @@ def _serve(*, host: str | None, port: int | None, sandbox: bool, browser: bool) 
     configure_logging(settings.effective_log_format, settings.log_level)
     configure_tracing_from_environment()
 
+    if settings.workers > 1:
+
+        def announce(port: int, sandbox_url: str | None, first: supervisor.Ready) -> None:
+            _banner(
+                settings,
+                port=port,
+                sandbox_url=sandbox_url,
+                business=first.business,
+                dev_token=first.dev_token,
+                browser=browser,
+            )
+
+        return supervisor.run(settings, announce)
+
     async def started(app: web.Application) -> None:
-        await _banner(app, settings, browser=browser)
+        from ledgergraph.demo import connect_demo_tenant
+        from ledgergraph.http.keys import DEV_TOKEN, RUNTIME
+        from ledgergraph.server import SANDBOX
+
+        sandbox_url = business = None
+        if SANDBOX in app:
+            sandbox_url = app[SANDBOX].url
+            connection = await connect_demo_tenant(app[RUNTIME])
+            business = connection.business.name if connection.business else "?"
+        _banner(
+            settings,
+            port=settings.port,
+            sandbox_url=sandbox_url,
+            business=business,
+            dev_token=app.get(DEV_TOKEN),
+            browser=browser,
+        )
 
     return serving.run(settings, started)
 
 
-async def _banner(app: web.Application, settings: Settings, *, browser: bool) -> None:
-    from ledgergraph.demo import connect_demo_tenant
-    from ledgergraph.http.keys import DEV_TOKEN, RUNTIME
-    from ledgergraph.server import SANDBOX
-
-    base = f"http://{settings.host}:{settings.port}"
-    print(f"LedgerGraph GraphQL    {base}/graphql")
+def _banner(
+    settings: Settings,
+    *,
+    port: int,
+    sandbox_url: str | None,
+    business: str | None,
+    dev_token: str | None,
+    browser: bool,
+) -> None:
+    base = f"http://{settings.host}:{port}"
+    workers = f"  ({settings.workers} workers)" if settings.workers > 1 else ""
+    print(f"LedgerGraph GraphQL    {base}/graphql{workers}")
     if settings.graphiql_enabled:
         print(f"GraphiQL               {base}/graphql (in a browser)")
         print(f"Example app            {base}/examples/")
-    if SANDBOX in app:
-        connection = await connect_demo_tenant(app[RUNTIME])
-        business = connection.business.name if connection.business else "?"
-        print(f"Sage sandbox           {app[SANDBOX].url}  (controls at /__sandbox/)")
+    if sandbox_url is not None:
+        print(f"Sage sandbox           {sandbox_url}  (controls at /__sandbox/)")
         print(f"Demo tenant 'demo'     connected to {business}")
-        print(f"Dev token (demo)       {app[DEV_TOKEN]}")
+        if dev_token is not None:
+            print(f"Dev token (demo)       {dev_token}")
+    # Whoever waits for the banner (a script, a test) sees all of it at once.
+    sys.stdout.flush()
     if browser and settings.graphiql_enabled:
         webbrowser.open(f"{base}/graphql")
 

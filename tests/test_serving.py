@@ -32,6 +32,7 @@ def _serve(env: dict[str, str], home: Path) -> subprocess.CompletedProcess[str]:
         ({"LEDGERGRAPH_REDIS_URL": "localhost:6379"}, "LEDGERGRAPH_REDIS_URL"),
         ({"LEDGERGRAPH_TOKEN_ENCRYPTION_KEYS": "not-a-key"}, "LEDGERGRAPH_TOKEN_ENCRYPTION_KEYS"),
         ({"LEDGERGRAPH_PORT": "eighty"}, "LEDGERGRAPH_PORT"),
+        ({"LEDGERGRAPH_WORKERS": "0"}, "LEDGERGRAPH_WORKERS"),
         ({"LEDGERGRAPH_MODE": "production"}, "LEDGERGRAPH_"),
     ],
 )
@@ -47,12 +48,23 @@ def test_a_bad_setting_is_one_line_naming_it_and_exit_2(
     assert names in last
 
 
-def test_a_port_in_use_is_one_line_saying_so_and_exit_2(tmp_path: Path) -> None:
+# With workers, the supervisor finds the port taken before it starts any (no Redis is reached).
+@pytest.mark.parametrize(
+    "workers",
+    [
+        {},
+        {"LEDGERGRAPH_WORKERS": "2", "LEDGERGRAPH_REDIS_URL": "redis://127.0.0.1:1/0"},
+    ],
+    ids=["one process", "workers"],
+)
+def test_a_port_in_use_is_one_line_saying_so_and_exit_2(
+    workers: dict[str, str], tmp_path: Path
+) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = _serve({"LEDGERGRAPH_PORT": str(port)}, tmp_path)
+        result = _serve({"LEDGERGRAPH_PORT": str(port)} | workers, tmp_path)
 
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
