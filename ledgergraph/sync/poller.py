@@ -13,9 +13,15 @@ publishes what is new as ``SAGE`` events (skipping LedgerGraph's own writes); th
 the advanced cursor with compare-and-set. Events go out *before* the cursor moves, so a
 crash in between repeats a report rather than losing one.
 
-Sage's limits are respected: requests go out without the client's own retries and at most
-``concurrency`` at once per tenant, and any 429 or failure pauses that tenant's polling (at
-least Sage's ``Retry-After``, doubling up to ``max_backoff``) without losing its place.
+Sage's limits are respected: requests go out without the client's own retries, as
+``Priority.POLLING`` calls of the fleet's Sage budget, at most ``concurrency`` at once per
+tenant, and any 429 or failure pauses that tenant's polling (at least Sage's ``Retry-After``,
+doubling up to ``max_backoff``) without losing its place.
+
+Each business has its own pace (``pacing.Schedule``): a business whose polls find nothing is
+polled less and less often (up to ``idle_max_interval``), one that changed -- in Sage, or by a
+LedgerGraph write seen on the tenant's stream -- goes back to ``interval``, and all of it
+stretches when the app's daily Sage budget runs low (``headroom``).
 """
 
 from __future__ import annotations
@@ -26,16 +32,19 @@ import functools
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ledgergraph.cache import KeyValue, Lease, Locks, StoreError, keys
+from ledgergraph.cache import CursorExpired, KeyValue, Lease, Locks, StoreError, keys
 from ledgergraph.connectors.sage.client import MAX_ITEMS_PER_PAGE, SageClient
+from ledgergraph.connectors.sage.priority import Priority, calls_for
 from ledgergraph.errors import BusinessUnavailable, LedgerGraphError, RateLimited
 from ledgergraph.events import EventKind, EventLog, EventSource, SyncEvent, sage_timestamp
-from ledgergraph.observability import metrics
+from ledgergraph.observability import metrics, request_context
 from ledgergraph.sync.kinds import SyncKind, kind_named
+from ledgergraph.sync.pacing import Headroom, Pacing, Schedule
 from ledgergraph.sync.registry import SubscriberRegistry
 from ledgergraph.sync.state import KindState
 from ledgergraph.sync.tasks import still_wanted, stop
@@ -47,6 +56,11 @@ log = logging.getLogger(__name__)
 
 Invalidate = Callable[[TenantId, str, str], Awaitable[None]]
 
+# Events read per page when looking for LedgerGraph's own writes on the tenant's stream, and
+# how many pages at most per round (beyond that, the round just takes the newest cursor).
+_STREAM_PAGE = 100
+_STREAM_PAGES = 10
+
 
 @dataclass(frozen=True, slots=True)
 class SyncPolicy:
@@ -57,10 +71,26 @@ class SyncPolicy:
     concurrency: int = 4
     # Longest a report waits for LedgerGraph's own writes in flight to be recorded.
     max_hold: float = 30.0
+    # Adaptive pacing (see pacing.py): the longest interval of a business whose polls find
+    # nothing (``interval`` or less: no backoff), the jitter, and the slow-down on low headroom.
+    idle_max_interval: float = 120.0
+    jitter: float = 0.1
+    slow_below: float = 0.3
+    max_stretch: float = 8.0
 
     @property
     def acquire_period(self) -> float:
         return max(0.05, min(self.lease_ttl / 5, self.interval))
+
+    @property
+    def pacing(self) -> Pacing:
+        return Pacing(
+            interval=self.interval,
+            idle_max=self.idle_max_interval,
+            jitter=self.jitter,
+            slow_below=self.slow_below,
+            max_stretch=self.max_stretch,
+        )
 
 
 @dataclass(slots=True)
@@ -72,6 +102,11 @@ class PollStats:
     failures: int = 0
     leases: int = 0
     last_poll_at: float | None = None
+    # Sage requests sent, and polls per business (a poll of a business reads all its kinds).
+    calls: int = 0
+    business_polls: Counter[str] = field(default_factory=Counter)
+    # The stretch applied to the intervals by the last round (1.0: plenty of headroom).
+    stretch: float = 1.0
 
 
 class LeaseLost(Exception):
@@ -91,6 +126,7 @@ class TenantPoller:
         invalidate: Invalidate,
         policy: SyncPolicy,
         clock: Callable[[], float] = time.time,
+        headroom: Headroom | None = None,
     ) -> None:
         self.tenant = tenant
         self._client = client
@@ -101,7 +137,15 @@ class TenantPoller:
         self._invalidate = invalidate
         self._policy = policy
         self._clock = clock
+        self._headroom = headroom
         self.stats = PollStats()
+        self.schedule = Schedule(policy.pacing)
+        # Where this poller last looked on the tenant's stream for LedgerGraph's own writes.
+        self._stream_cursor: str | None = None
+        # Per business of the poll in progress: whether it changed (read even if the poll fails).
+        self._outcomes: dict[str, bool] = {}
+        # The kinds each business was polled for last round: a kind added brings it back.
+        self._kinds: dict[str, frozenset[str]] = {}
         self.stopping = False
         # (business, kind) → since when its report has been held back for writes in flight.
         self._held: dict[tuple[str, str], float] = {}
@@ -116,6 +160,14 @@ class TenantPoller:
         self._wake.set()
 
     async def run(self) -> None:
+        # Started by a subscriber's request, it serves every subscriber: its Sage calls are
+        # no request's (extensions.cost, the access log).
+        request_context.detach()
+        # Every Sage call of this task (and of the tasks it spawns) is a polling call.
+        with calls_for(Priority.POLLING):
+            await self._run()
+
+    async def _run(self) -> None:
         name = keys.sync_lease(self.tenant)
         while not self.stopping:
             self._wake.clear()
@@ -145,8 +197,9 @@ class TenantPoller:
         try:
             while not self.stopping and not self._lost:
                 delay = self._policy.interval
+                polled = True
                 try:
-                    await self._poll(lease)
+                    delay, polled = await self._round(lease)
                     failures = 0
                 except LeaseLost:
                     self._lost = True
@@ -168,7 +221,8 @@ class TenantPoller:
                 if failures:
                     still_wanted()
                     self.stats.failures += 1
-                metrics.SYNC_POLLS.labels("error" if failures else "ok").inc()
+                if polled:
+                    metrics.SYNC_POLLS.labels("error" if failures else "ok").inc()
                 await self._pause(delay)
         finally:
             self._released = True
@@ -208,15 +262,100 @@ class TenantPoller:
         delay *= random.uniform(1.0, 1.25)
         return max(delay, retry_after or 0.0)
 
+    # -- one round: the businesses that are due ----------------------------------------------
+
+    async def _round(self, lease: Lease) -> tuple[float, bool]:
+        """Poll the businesses that are due; returns how long to wait for the next round and
+        whether any business was polled.
+
+        A round comes at least every base ``interval``, even when every business is idle: it
+        looks at who is subscribed and at LedgerGraph's own writes (two store reads, no Sage
+        call), so a write, or a subscriber of a kind not polled yet, brings a business back to
+        the base pace.
+        """
+        loop = asyncio.get_running_loop()
+        wants = await self._registry.fleet_wants(self.tenant)
+        schedule = self.schedule
+        schedule.keep(wants, loop.time())
+        back = await self._written_to(set(wants))
+        # A subscriber of a kind not polled before: its changes should not wait on an idle pace.
+        back |= {b for b, kinds in wants.items() if kinds - self._kinds.get(b, kinds)}
+        self._kinds = {b: frozenset(kinds) for b, kinds in wants.items()}
+        # Only a round that schedules something asks how much of the day is left.
+        stretch = self.stats.stretch
+        if back or schedule.due(loop.time()):
+            stretch = await self._stretch()
+        for business in sorted(back):
+            schedule.snap_back(business, loop.time(), stretch=stretch)
+        due = schedule.due(loop.time())
+        polled = False
+        if due:
+            polled = True
+            try:
+                outcomes = await self._poll(lease, {b: wants[b] for b in due})
+            finally:
+                # Whatever a failure left unpolled stays due (after the tenant's pause).
+                now = loop.time()
+                for business, changed in self._outcomes.items():
+                    schedule.polled(business, now, changed=changed, stretch=stretch)
+                self._outcomes = {}
+            if outcomes is None:
+                # The connection cannot be read: try again at the base pace.
+                return self._policy.interval, polled
+        next_due = schedule.next_due()
+        wait = self._policy.interval if next_due is None else next_due - loop.time()
+        return min(self._policy.interval, max(0.0, wait)), polled
+
+    async def _stretch(self) -> float:
+        if self._headroom is None:
+            return 1.0
+        try:
+            left = await self._headroom.day_fraction_left()
+        except (LedgerGraphError, StoreError) as exc:
+            log.warning("could not read the Sage budget's headroom: %s", exc)
+            return self.stats.stretch
+        self.stats.stretch = self._policy.pacing.stretch(left)
+        return self.stats.stretch
+
+    async def _written_to(self, businesses: set[str]) -> set[str]:
+        """Which of ``businesses`` LedgerGraph wrote to since the last round (its own events on
+        the tenant's stream); all of them if that cannot be told (the stream was trimmed)."""
+        if not businesses:
+            self._stream_cursor = None
+            return set()
+        try:
+            if self._stream_cursor is None:
+                self._stream_cursor = await self._events.last_cursor(self.tenant)
+                return set()
+            written: set[str] = set()
+            for _ in range(_STREAM_PAGES):
+                batch = await self._events.read(
+                    self.tenant, after=self._stream_cursor, count=_STREAM_PAGE
+                )
+                for stored in batch:
+                    event = stored.event
+                    if event.source is EventSource.LEDGERGRAPH and event.business_id is not None:
+                        written.add(event.business_id)
+                if batch:
+                    self._stream_cursor = batch[-1].cursor
+                if len(batch) < _STREAM_PAGE:
+                    return written & businesses
+            self._stream_cursor = await self._events.last_cursor(self.tenant)
+            return written & businesses
+        except CursorExpired:
+            self._stream_cursor = None
+            return businesses
+
     # -- one poll ----------------------------------------------------------------------------
 
-    async def _poll(self, lease: Lease) -> None:
-        wants = await self._registry.fleet_wants(self.tenant)
-        if not wants:
-            return
+    async def _poll(self, lease: Lease, wants: dict[str, set[str]]) -> dict[str, bool] | None:
+        """Poll ``wants`` (business -> kinds); returns, per business polled, whether it
+        changed, or ``None`` if the tenant's connection cannot be read. Before raising, the
+        businesses that were polled are left in ``self._outcomes`` for the schedule."""
+        self._outcomes = {}
         connection = await self._client.connections.get(self.tenant)
         if connection is None or connection.status is not ConnectionStatus.CONNECTED:
-            return  # nothing can be read; the connection's own events tell subscribers why
+            return None  # nothing can be read; the connection's own events tell subscribers why
         reachable = {b.id for b in connection.available}
         selected = connection.business
         jobs = [
@@ -229,7 +368,7 @@ class TenantPoller:
         gate = asyncio.Semaphore(self._policy.concurrency)
         marked = False
 
-        async def poll(business: str, kind: SyncKind) -> int:
+        async def poll(business: str, kind: SyncKind) -> tuple[int, bool]:
             nonlocal marked
             async with gate:
                 try:
@@ -246,23 +385,37 @@ class TenantPoller:
         results = await asyncio.gather(*(poll(b, k) for b, k in jobs), return_exceptions=True)
         self.stats.polls += 1
         self.stats.last_poll_at = self._clock()
+        # A business counts as polled once all its kinds were; an unreachable one (no jobs)
+        # found nothing -- and slows down like an idle one.
+        failed = {
+            b for (b, _), r in zip(jobs, results, strict=True) if isinstance(r, BaseException)
+        }
+        outcomes = {b: False for b in wants if b not in failed}
+        for (business, _), result in zip(jobs, results, strict=True):
+            if not isinstance(result, BaseException):
+                self.stats.published += result[0]
+                if business in outcomes:
+                    outcomes[business] = outcomes[business] or result[1]
+        self.stats.business_polls.update(outcomes.keys())
+        self._outcomes = outcomes
         errors = [r for r in results if isinstance(r, BaseException)]
-        self.stats.published += sum(r for r in results if isinstance(r, int))
         for preferred in (LeaseLost, RateLimited):
             for error in errors:
                 if isinstance(error, preferred):
                     raise error
         if errors:
             raise errors[0]
+        return outcomes
 
-    async def _poll_kind(self, lease: Lease, business: str, kind: SyncKind) -> int:
+    async def _poll_kind(self, lease: Lease, business: str, kind: SyncKind) -> tuple[int, bool]:
+        """Poll one kind of one business: (events published, whether anything changed)."""
         key = keys.sync_state(self.tenant, business, kind.name)
         record = await self._kv.get_versioned(key)
         if record is None:
             # Nobody registered this kind yet (subscriptions create the state): start now.
             start = KindState.starting_at(self._clock())
             await self._kv.compare_and_set(key, start.to_bytes(), None)
-            return 0
+            return 0, False
         state = KindState.from_bytes(record.value)
         changed_since, deleted_since = state.since(self._policy.overlap)
         changed = await self._list(
@@ -282,7 +435,7 @@ class TenantPoller:
             changed, deleted, overlap=self._policy.overlap, now=self._clock()
         )
         if advanced == state:
-            return 0
+            return 0, False
         # Read after the lists: a write committed before them either is remembered as
         # LedgerGraph's own by now, or is still under way — then this report waits for the
         # next poll (the state does not advance), lest it report that write as Sage's.
@@ -291,7 +444,7 @@ class TenantPoller:
             # Bounded: a business written to without pause is still reported (a duplicate
             # at worst) rather than never.
             if self._clock() - held_since < self._policy.max_hold:
-                return 0
+                return 0, True
         self._held.pop((business, kind.name), None)
         reported = [
             change
@@ -328,7 +481,7 @@ class TenantPoller:
             metrics.SYNC_POLL_LAG.observe(max(0.0, self._clock() - change.version))
         if await self._kv.compare_and_set(key, advanced.to_bytes(), record.version) is None:
             raise LeaseLost(f"{key} was advanced by another poller")
-        return len(reported)
+        return len(reported), bool(changes)
 
     async def _list(
         self, business: str, kind: SyncKind, params: dict[str, Any]
@@ -336,6 +489,7 @@ class TenantPoller:
         items: list[dict[str, Any]] = []
         page = 1
         while True:
+            self.stats.calls += 1
             body = await self._client.get(
                 self.tenant,
                 kind.resource.path,

@@ -22,6 +22,7 @@ from ledgergraph.connectors.sage.retry import RetryPolicy
 from ledgergraph.events import EventLog, StoredEvent
 from ledgergraph.settings import Settings
 from ledgergraph.sync.follow import StreamFollower
+from ledgergraph.sync.pacing import CachedHeadroom, Headroom
 from ledgergraph.sync.poller import SyncPolicy, SyncWorker, TenantPoller
 from ledgergraph.sync.registry import Registration, SubscriberRegistry
 from ledgergraph.sync.state import KindState
@@ -45,7 +46,10 @@ class SyncService:
         process_id: str | None = None,
         follow_block: float = 5.0,
         clock: Callable[[], float] = time.time,
+        headroom: Headroom | None = None,
     ) -> None:
+        """``headroom``: what is left of the Sage app's daily budget; polling slows down when
+        it runs low (``SyncPolicy.slow_below``). ``None``: polling never slows for it."""
         self._store = store
         self._events = events
         self._clock = clock
@@ -59,6 +63,8 @@ class SyncService:
             on_change=self._subscribers_changed,
         )
         self.follower = StreamFollower(events, block=follow_block)
+        # Read once a second for the whole process, not by every tenant's poller each round.
+        shared = CachedHeadroom(headroom) if headroom is not None else None
 
         def make_poller(tenant: TenantId) -> TenantPoller:
             return TenantPoller(
@@ -71,6 +77,7 @@ class SyncService:
                 invalidate=sage.invalidate,
                 policy=policy,
                 clock=clock,
+                headroom=shared,
             )
 
         self.worker = SyncWorker(registry=self.registry, make_poller=make_poller, enabled=enabled)
@@ -78,7 +85,13 @@ class SyncService:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, store: Store, events: EventLog, sage: SageClient
+        cls,
+        settings: Settings,
+        *,
+        store: Store,
+        events: EventLog,
+        sage: SageClient,
+        headroom: Headroom | None = None,
     ) -> SyncService:
         # The pollers read through the process's own client — the same tokens, Sage budget
         # and transport — with one attempt per request: a 429 or a failure pauses the
@@ -99,9 +112,14 @@ class SyncService:
                 max_backoff=settings.sync_max_backoff,
                 concurrency=settings.sync_concurrency,
                 max_hold=settings.sync_max_hold,
+                idle_max_interval=settings.sync_idle_max_interval,
+                jitter=settings.sync_jitter,
+                slow_below=settings.sync_slow_below,
+                max_stretch=settings.sync_max_stretch,
             ),
             subscriber_ttl=settings.sync_subscriber_ttl,
             enabled=settings.sync_enabled,
+            headroom=headroom,
         )
 
     async def start(self) -> None:

@@ -23,6 +23,9 @@ SYNC_SETTINGS: dict[str, Any] = {
     "sync_lease_ttl": LEASE_TTL,
     "sync_subscriber_ttl": LEASE_TTL,
     "sync_overlap": 1.0,
+    # Adaptive backoff stays short here: these tests wait for changes within about a second.
+    # (tests/sync/test_pacing.py exercises the backoff itself.)
+    "sync_idle_max_interval": 2 * POLL_INTERVAL,
     # Issue 6 promises the legacy graphql-ws protocol too; it is opt-in (security settings).
     "legacy_graphql_ws": True,
 }

@@ -37,6 +37,8 @@ SYNC_ENV = {
     "LEDGERGRAPH_SYNC_LEASE_TTL": str(LEASE),
     "LEDGERGRAPH_SYNC_SUBSCRIBER_TTL": str(LEASE),
     "LEDGERGRAPH_SYNC_OVERLAP": "1",
+    # Changes are awaited within a few intervals: adaptive backoff stays short here.
+    "LEDGERGRAPH_SYNC_IDLE_MAX_INTERVAL": str(2 * INTERVAL),
 }
 CONTACTS = {"types": ["CONTACT", "CONNECTION"]}
 # A poll of contacts is two list requests: what changed, what was deleted.

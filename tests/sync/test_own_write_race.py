@@ -11,6 +11,7 @@ from ledgergraph.events import EventKind, EventLog, ObjectType
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
 from ledgergraph.types import TenantId
+from tests.support.fixtures import on_each_redis
 from tests.support.server import LiveServer, serve_ledgergraph
 from tests.support.tenants import connect_tenant
 from tests.support.ws import GraphQLWebSocket
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.redis
 CONTACTS = {"types": ["CONTACT", "CONNECTION"]}
 
 
+@on_each_redis
 async def test_a_write_under_way_is_reported_once_as_ledgergraphs_never_as_sages(
     server: LiveServer,
     sandbox: RunningSandbox,

@@ -25,7 +25,14 @@ from tests.sync.helpers import eventually
 
 ACME = TenantId("acme")
 BUSINESS = "b" * 32
-POLICY = SyncPolicy(interval=0.05, lease_ttl=0.3, overlap=1.0, max_backoff=5.0, concurrency=2)
+POLICY = SyncPolicy(
+    interval=0.05,
+    lease_ttl=0.3,
+    overlap=1.0,
+    max_backoff=5.0,
+    concurrency=2,
+    idle_max_interval=0.2,
+)
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ import pytest
 from ledgergraph.events import EventKind, EventLog, ObjectType
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
+from ledgergraph.sync.kinds import KINDS, kinds_for
 from ledgergraph.types import TenantId
 from tests.support.server import LiveServer
 from tests.support.ws import GraphQLWebSocket
@@ -188,3 +189,47 @@ async def test_a_selected_business_that_vanishes_is_reported_and_no_longer_polle
         await asyncio.sleep(5 * POLL_INTERVAL)
         assert await polling_requests(http, sandbox) == 0
         await no_change(operation, within=POLL_INTERVAL)
+
+
+@pytest.mark.parametrize(
+    "subscribers",
+    [
+        [["CONTACT"]],
+        [["ITEM"]],
+        [["CONTACT"], ["INVOICE"], ["CONTACT", "INVOICE"]],
+        [None],
+    ],
+    ids=["contacts", "items", "union-of-three", "all"],
+)
+async def test_only_the_kinds_some_subscriber_asked_for_are_polled(
+    server: LiveServer,
+    sandbox: RunningSandbox,
+    http: httpx.AsyncClient,
+    events: EventLog,
+    acme: Tenant,
+    subscribers: list[list[str] | None],
+) -> None:
+    assert server.runtime is not None
+    tenant = TenantId(acme.name)
+    wanted = set().union(*(kinds_for(_object_types(t)) for t in subscribers))
+    await reset_stats(http, sandbox)
+    async with GraphQLWebSocket.open(server.url, token=acme.token) as socket:
+        for types in subscribers:
+            variables = {} if types is None else {"types": [*types, "CONNECTION"]}
+            operation = await socket.subscribe(SUBSCRIPTION, variables)
+            await until_live(operation, events, acme.name)
+        poller = server.runtime.sync.worker.poller(tenant)
+        assert poller is not None
+        await eventually(lambda: _true(poller.stats.polls >= 3))
+    # The last subscriber left: once the poll in progress is over, the counts stand still.
+    await eventually(lambda: _true(server.runtime.sync.worker.poller(tenant) is None))
+
+    requests = (await _stats(http, sandbox))["requests"]
+    polled = {kind.name: requests.get(f"GET /v3.1{kind.resource.path}", 0) for kind in KINDS}
+    assert {name for name, count in polled.items() if count} == wanted
+    # Every list request the sandbox answered was one the poller sent: nothing else polls.
+    assert sum(polled.values()) == poller.stats.calls
+
+
+def _object_types(types: list[str] | None) -> list[ObjectType] | None:
+    return None if types is None else [ObjectType(t) for t in types]

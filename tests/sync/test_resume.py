@@ -10,6 +10,7 @@ from ledgergraph.cache import RedisStore
 from ledgergraph.events import EventLog
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.types import ConnectionStatus, TenantId
+from tests.support.fixtures import on_each_redis
 from tests.support.server import LiveServer
 from tests.support.ws import GraphQLWebSocket, OperationFailed
 from tests.sync.helpers import (
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.redis
 CONTACTS = {"types": ["CONTACT", "CONNECTION"]}
 
 
+@on_each_redis
 async def test_reconnecting_with_the_last_cursor_delivers_exactly_the_changes_missed(
     server: LiveServer,
     sandbox: RunningSandbox,

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from ledgergraph.cache import KeyValue, Locks, keys
 from ledgergraph.connectors.sage.connections import Connections
 from ledgergraph.connectors.sage.oauth import OAuthError, SageOAuth, TokenAnswerLost
+from ledgergraph.connectors.sage.priority import Priority, calls_for
 from ledgergraph.connectors.sage.tokenset import TokenSet
 from ledgergraph.encryption import TokenCipher
 from ledgergraph.errors import (
@@ -169,19 +170,23 @@ class TokenManager:
         return await self._single_flight(tenant, stored.version)
 
     async def keep_alive(self, window: float) -> int:
-        """Refresh every connection whose refresh token lapses within ``window`` seconds."""
+        """Refresh every connection whose refresh token lapses within ``window`` seconds.
+
+        Nobody waits on these: they are ``BACKGROUND`` calls of the fleet's Sage budget.
+        """
         refreshed = 0
-        for tenant in await self._connections.tenants():
-            stored = await self.load(tenant)
-            if stored is None or stored.tokens.refresh_expires_at - self._clock() > window:
-                continue
-            try:
-                await self._single_flight(tenant, stored.version)
-                refreshed += 1
-            except (ReauthRequired, NotConnected):
-                continue
-            except (UpstreamError, ServiceUnavailable) as exc:
-                log.warning("keep-alive refresh of tenant %s failed: %s", tenant, exc.code)
+        with calls_for(Priority.BACKGROUND):
+            for tenant in await self._connections.tenants():
+                stored = await self.load(tenant)
+                if stored is None or stored.tokens.refresh_expires_at - self._clock() > window:
+                    continue
+                try:
+                    await self._single_flight(tenant, stored.version)
+                    refreshed += 1
+                except (ReauthRequired, NotConnected):
+                    continue
+                except (UpstreamError, ServiceUnavailable) as exc:
+                    log.warning("keep-alive refresh of tenant %s failed: %s", tenant, exc.code)
         return refreshed
 
     # -- internals -----------------------------------------------------------------------
