@@ -17,10 +17,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
+def single_redis_url() -> Iterator[str]:
     """URL of a real Redis for this test session (never one the developer runs)."""
     with session_redis() as url:
         yield url
+
+
+@pytest.fixture
+def redis_url(request: pytest.FixtureRequest, single_redis_url: str) -> str:
+    """The Redis a test's servers and stores use: the session's one Redis, or, for a test
+    marked ``on_each_redis`` (``tests.support.fixtures``), that and then the Redis Cluster."""
+    if getattr(request, "param", "redis") == "cluster":
+        url: str = request.getfixturevalue("redis_cluster_url")
+        return url
+    return single_redis_url
 
 
 @pytest.fixture(scope="session")

@@ -65,12 +65,20 @@ class ObservedTransport(httpx.AsyncBaseTransport):
         _last_failure.set(None)
         business = request.headers.get("X-Business")
         info = request_context.current()
-        if info is not None:
-            info.sage_calls += 1
-            if business and info.business is None:
-                info.business = business
-        if metrics.tenant_labels() and info is not None and info.tenant is not None:
+        if info is None:
+            return await self._observed(request, method, resource, attempt)
+        # Counted for ``extensions.cost`` as well: calls, and rounds (see RequestInfo.rounds).
+        rounds = info.sage_call_started(business)
+        if metrics.tenant_labels() and info.tenant is not None:
             metrics.TENANT_SAGE_REQUESTS.labels(info.tenant, business or "").inc()
+        try:
+            return await self._observed(request, method, resource, attempt)
+        finally:
+            info.sage_call_ended(rounds)
+
+    async def _observed(
+        self, request: httpx.Request, method: str, resource: str, attempt: tuple[str, str]
+    ) -> httpx.Response:
         started = time.perf_counter()
         with tracing.client_span(method, resource, request.url.host, request.url.path) as span:
             try:

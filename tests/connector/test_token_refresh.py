@@ -1,5 +1,7 @@
 """Refresh races: one refresh for a storm across processes, crashes holding the lock, and
-refused refresh tokens that end in REAUTH_REQUIRED without a loop."""
+refused refresh tokens that end in REAUTH_REQUIRED without a loop. The tests of the token
+manager's use of Redis (a lock's lease, compare-and-set of the token record, the tenants index)
+run on one Redis and on a Redis Cluster; the storm on a cluster is in the cluster fleet test."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
 from ledgergraph.types import TenantId
 from tests.support.browser import connect
+from tests.support.fixtures import on_each_redis
 from tests.support.server import LiveServer, server_process
 
 BUSINESSES = "{ businesses { id } }"
@@ -49,6 +52,7 @@ async def test_a_refresh_storm_across_two_processes_refreshes_exactly_once(
         assert stats["invalid_grant"] == 0
 
 
+@on_each_redis
 async def test_a_worker_that_dies_holding_the_lock_delays_others_only_for_its_ttl(
     server: LiveServer, http: httpx.AsyncClient, redis_url: str, key_prefix: str
 ) -> None:
@@ -68,6 +72,7 @@ async def test_a_worker_that_dies_holding_the_lock_delays_others_only_for_its_tt
     assert status["data"]["connection"]["status"] == "CONNECTED"
 
 
+@on_each_redis
 async def test_a_rotation_lost_in_a_crash_ends_in_reauth_required_without_a_loop(
     server: LiveServer, http: httpx.AsyncClient
 ) -> None:
@@ -123,6 +128,7 @@ async def test_tokens_are_refreshed_before_they_expire(
         assert stats["statuses"].get("401", 0) == 0
 
 
+@on_each_redis
 async def test_keep_alive_refreshes_connections_whose_refresh_token_would_lapse(
     server: LiveServer, http: httpx.AsyncClient
 ) -> None:

@@ -29,6 +29,16 @@ BACKENDS = [
     pytest.param("cluster", marks=pytest.mark.redis),
 ]
 URL_FIXTURES = {"redis": "redis_url", "cluster": "redis_cluster_url"}
+# A test of Redis semantics (scripts, locks, streams, compare-and-set across processes) that
+# runs with servers: once on one Redis and once on a 3-master Redis Cluster, as ``redis_url``.
+on_each_redis = pytest.mark.parametrize(
+    "redis_url",
+    [
+        pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("cluster", marks=pytest.mark.redis),
+    ],
+    indirect=True,
+)
 
 # What a server fixture does once the server is up (connect a tenant, say).
 Prepare = Callable[[LiveServer, httpx.AsyncClient], Awaitable[None]]
