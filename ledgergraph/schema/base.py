@@ -1,12 +1,15 @@
-"""The Strawberry schema class LedgerGraph builds: Strawberry's, with quieter error logging and
-an executor that keeps nothing per subscription event (``ledgergraph.schema.execution``)."""
+"""The Strawberry schema class LedgerGraph builds: Strawberry's, with quieter error logging, an
+executor that keeps nothing per subscription event (``ledgergraph.schema.execution``), and no
+per-field directive hook while no directive can stand on a field."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import DirectiveLocation, GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.directives import DirectivesExtension, DirectivesExtensionSync
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
@@ -28,6 +31,25 @@ class LedgerGraphSchema(strawberry.Schema):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("execution_context_class", LedgerGraphExecutor)
         super().__init__(*args, **kwargs)
+        self._field_directives = any(
+            DirectiveLocation.FIELD in directive.locations for directive in self.directives
+        )
+
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        """Strawberry adds its ``DirectivesExtension`` to any schema with a directive of its
+        own. It applies directives that stand on fields, through a ``resolve`` hook that wraps
+        every field of every operation in a coroutine (a task per field in lists: ~200 a
+        request of the warm bench's mix). LedgerGraph's directives stand on operations
+        (``@maxAge``, read by ``CostReport``), so while none can stand on a field the hook
+        has nothing to do and is left out."""
+        extensions = super().get_extensions(sync=sync)
+        if self._field_directives:
+            return extensions
+        return [
+            e
+            for e in extensions
+            if not isinstance(e, DirectivesExtension | DirectivesExtensionSync)
+        ]
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
