@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+from _support import cpu_seconds, wait_healthy
 from soak import (
     ACCESS_TOKEN_TTL,
     CATEGORIES,
@@ -117,20 +117,12 @@ class ProbedWorker(Worker):
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=output,
             )
-        deadline = time.monotonic() + 60
-        async with httpx.AsyncClient(timeout=2) as http:
-            while time.monotonic() < deadline:
-                with contextlib.suppress(httpx.TransportError):
-                    if (await http.get(f"{self.url}/healthz")).status_code == 200:
-                        self.down = False
-                        return
-                await asyncio.sleep(0.05)
-        raise RuntimeError(f"worker {self.index} did not become ready; see {self.log}")
+        await wait_healthy(self.url, self.process, log=self.log, within=60)
+        self.down = False
 
     def cpu_seconds(self) -> float:
         assert self.process is not None
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.process.pid)
 
     async def measure(self, elapsed: float, quiet: bool) -> None:
         assert self.process is not None

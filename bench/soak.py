@@ -44,6 +44,7 @@ from typing import Any
 
 import httpx
 import redis.asyncio as aioredis
+from _support import percentile, rss_kb, wait_healthy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -66,6 +67,7 @@ ACCESS_TOKEN_TTL = 30.0
 WORKER_ENV = {
     "LEDGERGRAPH_TOKEN_REFRESH_MARGIN": "6",
     "LEDGERGRAPH_SYNC_POLL_INTERVAL": "1.5",
+    "LEDGERGRAPH_SYNC_IDLE_MAX_INTERVAL": "12",
     "LEDGERGRAPH_SYNC_LEASE_TTL": "3",
     "LEDGERGRAPH_SYNC_SUBSCRIBER_TTL": "3",
     "LEDGERGRAPH_RETRY_BASE_DELAY": "0.1",
@@ -159,17 +161,8 @@ class Worker:
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=output,
             )
-        deadline = time.monotonic() + 30
-        async with httpx.AsyncClient(timeout=2) as http:
-            while time.monotonic() < deadline:
-                if self.process.returncode is not None:
-                    raise RuntimeError(f"worker {self.index} exited; see {self.log}")
-                with contextlib.suppress(httpx.TransportError):
-                    if (await http.get(f"{self.url}/healthz")).status_code == 200:
-                        self.down = False
-                        return
-                await asyncio.sleep(0.05)
-        raise RuntimeError(f"worker {self.index} did not become ready; see {self.log}")
+        await wait_healthy(self.url, self.process, log=self.log, within=30)
+        self.down = False
 
     def kill(self) -> None:
         assert self.process is not None
@@ -193,16 +186,10 @@ class Worker:
     def sample_rss(self, elapsed: float) -> int | None:
         if self.down or self.process is None or self.process.returncode is not None:
             return None
-        try:
-            status = Path(f"/proc/{self.process.pid}/status").read_text()
-        except OSError:
-            return None
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                kb = int(line.split()[1])
-                self.rss.append((self.incarnation, elapsed, kb))
-                return kb
-        return None
+        kb = rss_kb(self.process.pid)
+        if kb is not None:
+            self.rss.append((self.incarnation, elapsed, kb))
+        return kb
 
 
 # -- what the clients saw -----------------------------------------------------------------------
@@ -971,11 +958,6 @@ def _rss_at(worker: Worker, incarnation: int, moment: float) -> int | None:
     return nearest[1] if nearest is not None and nearest[0] <= 2.0 else None
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
-
-
 def report(figures: Figures) -> bool:
     tally = figures.tally
     results: list[tuple[str, str, str, bool]] = []
@@ -1003,8 +985,8 @@ def report(figures: Figures) -> bool:
     for label in sorted(tally.latencies):
         values = tally.latencies[label]
         print(
-            f"{label:<28} {len(values):>7} {_percentile(values, 0.5) * 1000:>8.0f} "
-            f"{_percentile(values, 0.95) * 1000:>8.0f} {_percentile(values, 0.99) * 1000:>8.0f}"
+            f"{label:<28} {len(values):>7} {percentile(values, 0.5) * 1000:>8.0f} "
+            f"{percentile(values, 0.95) * 1000:>8.0f} {percentile(values, 0.99) * 1000:>8.0f}"
         )
     print(f"\noperations: {dict(tally.operations)}")
     failed = sum(tally.failed_operations.values())

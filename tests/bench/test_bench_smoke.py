@@ -25,6 +25,17 @@ MUST_PRINT = {
     "workers.py": re.compile(
         r"^Sage calls: LedgerGraph counted \d+, the sandbox \d+: equal$", re.MULTILINE
     ),
+    # Issue 12: the three servers' answers compared equal, and the timed rounds stayed warm.
+    # Issue 12: node batching and reverse relations are measured ...
+    "relations.py": re.compile(r"at minimum\s*\|?$", re.MULTILINE),
+    "warm.py": re.compile(
+        r"all data equal;(.|\n)*^Sage calls during the timed rounds: 0$", re.MULTILINE
+    ),
+}
+# ... and what must not appear even at tiny sizes.
+MUST_NOT_PRINT = {
+    # ... and none costs more Sage calls than its minimum.
+    "relations.py": re.compile(r"ABOVE MINIMUM"),
 }
 _CELL_SEPARATOR = re.compile(r"\s*\|\s*|\s{2,}")
 
@@ -73,3 +84,5 @@ def test_the_bench_runs_and_prints_its_figures(script: str, tmp_path: Path) -> N
     assert has_figures(run.stdout), run.stdout
     if script in MUST_PRINT:
         assert MUST_PRINT[script].search(run.stdout), run.stdout
+    if script in MUST_NOT_PRINT:
+        assert not MUST_NOT_PRINT[script].search(run.stdout), run.stdout
