@@ -201,6 +201,11 @@ COLLECTIONS: list[tuple[str, str, dict[str, str]]] = [
     ("services", "Service", {}),
     ("bank_accounts", "BankAccount", {}),
     ("journals", "Journal", {}),
+    ("purchase_credit_notes", "PurchaseCreditNote", {"show_payments_allocations": "true"}),
+    ("sales_quotes", "SalesQuote", {}),
+    ("sales_estimates", "SalesEstimate", {}),
+    ("addresses", "Address", {}),
+    ("contact_persons", "ContactPerson", {}),
 ]
 REFERENCE_LISTS: list[tuple[str, str]] = [
     ("currencies", "Base"),
@@ -244,7 +249,8 @@ async def test_lists_and_details_conform_to_the_swagger(
     headers = in_business(sandbox, country)
     variants = (
         [{}, *ARTEFACT_VARIANTS]
-        if definition.startswith("Sales") or definition == "PurchaseInvoice"
+        if definition
+        in ("SalesInvoice", "SalesCreditNote", "PurchaseInvoice", "PurchaseCreditNote")
         else [{}]
     )
     for variant in variants:

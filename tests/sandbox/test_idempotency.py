@@ -94,6 +94,50 @@ BODIES: dict[str, Callable[[Refs], Json]] = {
             ],
         }
     },
+    "purchase_credit_notes": lambda r: {
+        "purchase_credit_note": {
+            "contact_id": r.vendor,
+            "date": "2025-01-01",
+            "credit_note_lines": [
+                {
+                    "description": "x",
+                    "ledger_account_id": r.purchase_ledger,
+                    "quantity": 1,
+                    "unit_price": 5,
+                }
+            ],
+        }
+    },
+    "sales_quotes": lambda r: {
+        "sales_quote": {
+            "contact_id": r.customer,
+            "date": "2025-01-01",
+            "expiry_date": "2025-01-31",
+            "quote_lines": [
+                {
+                    "description": "x",
+                    "ledger_account_id": r.sales_ledger,
+                    "quantity": 1,
+                    "unit_price": 5,
+                }
+            ],
+        }
+    },
+    "sales_estimates": lambda r: {
+        "sales_estimate": {
+            "contact_id": r.customer,
+            "date": "2025-01-01",
+            "expiry_date": "2025-01-31",
+            "estimate_lines": [
+                {
+                    "description": "x",
+                    "ledger_account_id": r.sales_ledger,
+                    "quantity": 1,
+                    "unit_price": 5,
+                }
+            ],
+        }
+    },
     "ledger_accounts": lambda r: {
         "ledger_account": {
             "ledger_account_type_id": "OVERHEADS",

@@ -23,16 +23,19 @@ from ledgergraph.sandbox.api.businesses import (
 from ledgergraph.sandbox.api.errors import method_not_allowed, route_not_found, sage_errors
 from ledgergraph.sandbox.api.resource import Resource, add_resource_routes
 from ledgergraph.sandbox.api.resources.artefacts import (
+    PURCHASE_CREDIT_NOTES,
     PURCHASE_INVOICES,
     SALES_CREDIT_NOTES,
     SALES_INVOICES,
 )
 from ledgergraph.sandbox.api.resources.bank_accounts import BANK_ACCOUNTS
 from ledgergraph.sandbox.api.resources.catalog import PRODUCTS, SERVICES
+from ledgergraph.sandbox.api.resources.contact_people import ADDRESSES, CONTACT_PERSONS
 from ledgergraph.sandbox.api.resources.contacts import CONTACTS
 from ledgergraph.sandbox.api.resources.journals import JOURNALS
 from ledgergraph.sandbox.api.resources.ledger_accounts import LEDGER_ACCOUNTS
 from ledgergraph.sandbox.api.resources.payments import CONTACT_PAYMENTS
+from ledgergraph.sandbox.api.resources.quotes import SALES_ESTIMATES, SALES_QUOTES
 from ledgergraph.sandbox.api.resources.reference_lists import REFERENCE_LISTS
 from ledgergraph.sandbox.api.resources.settings import BUSINESS_SETTINGS, FINANCIAL_SETTINGS
 from ledgergraph.sandbox.api.resources.tax_rates import TAX_RATES
@@ -54,6 +57,11 @@ RESOURCES: tuple[Resource[Any], ...] = (
     SERVICES,
     BANK_ACCOUNTS,
     JOURNALS,
+    PURCHASE_CREDIT_NOTES,
+    SALES_QUOTES,
+    SALES_ESTIMATES,
+    ADDRESSES,
+    CONTACT_PERSONS,
 )
 SINGLETONS = (FINANCIAL_SETTINGS, BUSINESS_SETTINGS)
 

@@ -117,10 +117,9 @@ class LedgerAccount(Record):
 
 
 @dataclass(slots=True, kw_only=True)
-class Address:
-    id: str
-    created_at: datetime
-    updated_at: datetime
+class Address(Record):
+    """A contact's (or bank account's) address: Sage lists them under ``/addresses`` too."""
+
     address_type_id: str | None = None
     name: str | None = None
     address_line_1: str = ""
@@ -137,10 +136,9 @@ class Address:
 
 
 @dataclass(slots=True, kw_only=True)
-class ContactPerson:
-    id: str
-    created_at: datetime
-    updated_at: datetime
+class ContactPerson(Record):
+    """A person at a contact's address: Sage lists them under ``/contact_persons`` too."""
+
     name: str = ""
     job_title: str | None = None
     telephone: str | None = None
@@ -197,6 +195,8 @@ class Contact(Record):
     main_address: Address | None = None
     delivery_address: Address | None = None
     main_contact_person: ContactPerson | None = None
+    # The other people at the contact's main address (Sage's /contact_persons lists them all).
+    other_contact_persons: list[ContactPerson] = field(default_factory=list)
     bank_account_details: BankDetails = field(default_factory=BankDetails)
     tax_treatment: TaxTreatment = field(default_factory=TaxTreatment)
     is_active: bool = True
@@ -266,8 +266,26 @@ class BankAccount(Record):
     opening_balance: Decimal = ZERO
 
 
+# A quote's or an estimate's status (Sage's ``QuoteStatus``: an id and a name, no ``$path``).
+# Sage lists ACCEPTED, DECLINED and the *_BY_CUSTOMER pair among its artefact statuses; PENDING
+# (sent, awaiting an answer) and INVOICED are the web app's, inferred for the API.
+QUOTE_STATUSES = {
+    "DRAFT": "Draft",
+    "PENDING": "Pending",
+    "ACCEPTED": "Accepted",
+    "DECLINED": "Declined",
+    "ACCEPTED_BY_CUSTOMER": "Accepted by Customer",
+    "DECLINED_BY_CUSTOMER": "Declined by Customer",
+    "INVOICED": "Invoiced",
+}
+
+
 class ArtefactKind(enum.Enum):
-    """The three invoice-like documents the sandbox keeps, with what differs between them."""
+    """The invoice-like documents the sandbox keeps, with what differs between them.
+
+    Quotes and estimates are artefacts too (Sage's lines, totals and tax work the same), but
+    they post nothing: no transaction, no ledger movement, no contact balance.
+    """
 
     SALES_INVOICE = ("sales_invoices", "sales_invoice", "invoice_lines", "CUSTOMER", "SI-")
     PURCHASE_INVOICE = ("purchase_invoices", "purchase_invoice", "invoice_lines", "VENDOR", "")
@@ -278,6 +296,15 @@ class ArtefactKind(enum.Enum):
         "CUSTOMER",
         "SCN-",
     )
+    PURCHASE_CREDIT_NOTE = (
+        "purchase_credit_notes",
+        "purchase_credit_note",
+        "credit_note_lines",
+        "VENDOR",
+        "",
+    )
+    SALES_QUOTE = ("sales_quotes", "sales_quote", "quote_lines", "CUSTOMER", "SQ-")
+    SALES_ESTIMATE = ("sales_estimates", "sales_estimate", "estimate_lines", "CUSTOMER", "SE-")
 
     def __init__(
         self, collection: str, root: str, lines_key: str, contact_type_id: str, prefix: str
@@ -291,6 +318,25 @@ class ArtefactKind(enum.Enum):
     @property
     def is_sales(self) -> bool:
         return self.contact_type_id == "CUSTOMER"
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self in (ArtefactKind.SALES_CREDIT_NOTE, ArtefactKind.PURCHASE_CREDIT_NOTE)
+
+    @property
+    def is_quote(self) -> bool:
+        """A quote or an estimate: a proposal that posts nothing."""
+        return self in (ArtefactKind.SALES_QUOTE, ArtefactKind.SALES_ESTIMATE)
+
+    @property
+    def number_field(self) -> str | None:
+        """The body/payload field holding the number Sage generates (None: purchases)."""
+        return {
+            ArtefactKind.SALES_INVOICE: "invoice_number",
+            ArtefactKind.SALES_CREDIT_NOTE: "credit_note_number",
+            ArtefactKind.SALES_QUOTE: "quote_number",
+            ArtefactKind.SALES_ESTIMATE: "estimate_number",
+        }.get(self)
 
     @property
     def transaction_type_id(self) -> str:
@@ -388,11 +434,23 @@ class Artefact(Record):
     net_amount: Decimal = ZERO
     tax_amount: Decimal = ZERO
     total_amount: Decimal = ZERO
+    # Quotes and estimates only: when the proposal lapses, its status (None: PENDING) and the
+    # invoice it became.
+    expiry_date: Day | None = None
+    quote_status_id: str | None = None
+    invoice_id: str | None = None
 
     @property
     def displayed_as(self) -> str:
         if self.kind is ArtefactKind.PURCHASE_INVOICE:
             return self.reference or self.vendor_reference or ""
+        if self.kind is ArtefactKind.PURCHASE_CREDIT_NOTE:
+            # Sage shows "24/02/2023 - 277.20" for a purchase credit note without a reference.
+            return (
+                self.reference
+                or self.vendor_reference
+                or f"{self.date:%d/%m/%Y} - {self.total_amount:.2f}"
+            )
         return self.number or f"{self.kind.number_prefix}DRAFT"
 
     @property
@@ -421,6 +479,8 @@ class Artefact(Record):
     def status_id(self) -> str:
         if self.state is not ArtefactState.POSTED:
             return str(self.state.value)
+        if self.kind.is_quote:
+            return self.quote_status_id or "PENDING"
         if self.outstanding_amount <= ZERO:
             return "PAID"
         return "PART_PAID" if self.allocations else "UNPAID"

@@ -52,6 +52,11 @@ SALES_INVOICES = 400
 PURCHASE_INVOICES = 160
 CREDIT_NOTES = 36
 JOURNALS = 6
+QUOTES = 12
+ESTIMATES = 8
+PURCHASE_CREDIT_NOTES = 10
+# Quotes and estimates a customer has answered (or not yet), and how often.
+_QUOTE_STATUSES = ("PENDING", "PENDING", "ACCEPTED", "ACCEPTED", "DECLINED", "DRAFT")
 
 _PROFIT_AND_LOSS_TYPES = {"SALES", "OTHER_INCOME", "DIRECT_EXPENSES", "OVERHEADS", "DEPRECIATION"}
 _PRICE_TYPES = ("Sales Price", "Trade", "Wholesale")
@@ -182,6 +187,11 @@ class _Seeder:
         self.seed_contact_edits(customers + suppliers)
         # Last, so adding journals left every record seeded before them as it was.
         self.seed_journals()
+        # After the journals, for the same reason.
+        self.seed_quotes(ArtefactKind.SALES_QUOTE, customers, QUOTES)
+        self.seed_quotes(ArtefactKind.SALES_ESTIMATE, customers, ESTIMATES)
+        self.seed_purchase_credit_notes(suppliers)
+        self.seed_contact_people(customers + suppliers)
         return books
 
     # -- reference data ------------------------------------------------------------------
@@ -822,6 +832,93 @@ class _Seeder:
                 transaction_id=self.new_id(),
             )
             self.books.journals[journal.id] = journal
+
+    # -- quotes, estimates and purchase credit notes ----------------------------------------
+
+    def seed_quotes(self, kind: ArtefactKind, customers: list[_Party], base: int) -> None:
+        """Quotes (or estimates) of the last three months; even small books get two."""
+        if not customers or not self.business.catalogue or self.scale <= 0:
+            return
+        drafted = []
+        for _ in range(max(2, self.count(base))):
+            party = self.rng.choice(customers)
+            start = max(party.contact.created_at.date(), self.today - timedelta(days=90))
+            drafted.append((self.day_between(start, self.today), party))
+        drafted.sort(key=lambda pair: pair[0])
+        for day, party in drafted:
+            lines = [self.sales_line(party) for _ in range(self.rng.choice((1, 2, 3)))]
+            quote = self.new_artefact(kind, party, day, lines)
+            quote.due_date = None
+            quote.transaction_id = None
+            quote.expiry_date = day + timedelta(days=30)
+            quote.quote_status_id = self.rng.choice(_QUOTE_STATUSES)
+            quote.sent = quote.quote_status_id != "DRAFT"
+            quote.number = self.books.next_number(kind)
+            self.books.recalculate(quote)
+            self.books.artefacts(kind)[quote.id] = quote
+
+    def seed_purchase_credit_notes(self, suppliers: list[_Party]) -> None:
+        """Credit notes from suppliers against some of their bills; even small books get two."""
+        parties = {party.contact.id: party for party in suppliers}
+        bills = [
+            bill
+            for bill in self.books.purchase_invoices.values()
+            if not bill.deleted and bill.contact_id in parties
+        ]
+        if not bills or self.scale <= 0:
+            return
+        chosen = sorted(
+            (self.rng.choice(bills) for _ in range(max(2, self.count(PURCHASE_CREDIT_NOTES)))),
+            key=lambda bill: bill.date,
+        )
+        for bill in chosen:
+            party = parties[bill.contact_id]
+            day = self.day_between(bill.date, min(self.today, bill.date + timedelta(days=30)))
+            source = bill.lines[0]
+            line = ArtefactLine(
+                id=self.new_id(),
+                description=f"Returned: {source.description}",
+                ledger_account_id=source.ledger_account_id,
+                quantity=Decimal("1"),
+                unit_price=round_money(
+                    source.unit_price * Decimal(self.rng.choice(("0.2", "0.5", "1")))
+                ),
+                tax_rate_id=source.tax_rate_id,
+            )
+            note = self.new_artefact(ArtefactKind.PURCHASE_CREDIT_NOTE, party, day, [line])
+            note.due_date = None
+            note.original_invoice_date = bill.date
+            note.reference = f"{bill.reference}-CR"
+            note.vendor_reference = ""
+            note.tax_address_region_id = bill.tax_address_region_id
+            self.books.recalculate(note)
+            self.books.purchase_credit_notes[note.id] = note
+
+    def seed_contact_people(self, parties: list[_Party]) -> None:
+        """A second person (sales or purchasing) at about a quarter of the contacts."""
+        country = self.country
+        for party in parties:
+            contact = party.contact
+            if contact.main_address is None or self.rng.random() >= 0.25:
+                continue
+            role = "SALES" if contact.is_a("VENDOR") else "PURCHASING"
+            created = self.later_than(contact.created_at, max_days=60)
+            contact.other_contact_persons.append(
+                ContactPerson(
+                    id=self.new_id(),
+                    created_at=created,
+                    updated_at=created,
+                    name=(
+                        f"{self.rng.choice(country.first_names)} "
+                        f"{self.rng.choice(country.last_names)}"
+                    ),
+                    job_title="Sales" if role == "SALES" else "Purchasing",
+                    telephone=self.pattern(country.phone),
+                    contact_person_type_ids=[role],
+                    is_main_contact=False,
+                    is_preferred_contact=False,
+                )
+            )
 
     def seed_payments_on_account(self) -> None:
         customers = [c for c in self.books.contacts.values() if c.is_a("CUSTOMER") and not c.system]

@@ -66,6 +66,9 @@ class Books:
     sales_invoices: dict[str, Artefact] = field(default_factory=dict)
     purchase_invoices: dict[str, Artefact] = field(default_factory=dict)
     sales_credit_notes: dict[str, Artefact] = field(default_factory=dict)
+    purchase_credit_notes: dict[str, Artefact] = field(default_factory=dict)
+    sales_quotes: dict[str, Artefact] = field(default_factory=dict)
+    sales_estimates: dict[str, Artefact] = field(default_factory=dict)
     contact_payments: dict[str, ContactPayment] = field(default_factory=dict)
     journals: dict[str, Journal] = field(default_factory=dict)
     price_types: list[NamedType] = field(default_factory=list)
@@ -90,11 +93,15 @@ class Books:
     # -- lookups -----------------------------------------------------------------------
 
     def artefacts(self, kind: ArtefactKind) -> dict[str, Artefact]:
-        if kind is ArtefactKind.SALES_INVOICE:
-            return self.sales_invoices
-        if kind is ArtefactKind.PURCHASE_INVOICE:
-            return self.purchase_invoices
-        return self.sales_credit_notes
+        stores = {
+            ArtefactKind.SALES_INVOICE: self.sales_invoices,
+            ArtefactKind.PURCHASE_INVOICE: self.purchase_invoices,
+            ArtefactKind.SALES_CREDIT_NOTE: self.sales_credit_notes,
+            ArtefactKind.PURCHASE_CREDIT_NOTE: self.purchase_credit_notes,
+            ArtefactKind.SALES_QUOTE: self.sales_quotes,
+            ArtefactKind.SALES_ESTIMATE: self.sales_estimates,
+        }
+        return stores[kind]
 
     def all_artefacts(self) -> Iterator[Artefact]:
         for kind in ArtefactKind:
@@ -199,8 +206,9 @@ class Books:
         """Every contact's balance in one pass (for listing many contacts)."""
         balances: dict[str, Decimal] = {}
         for artefact in self.all_artefacts():
-            if not artefact.deleted:
-                sign = -1 if artefact.kind is ArtefactKind.SALES_CREDIT_NOTE else 1
+            # A quote or an estimate is owed by nobody.
+            if not artefact.deleted and not artefact.kind.is_quote:
+                sign = -1 if artefact.kind.is_credit_note else 1
                 balances[artefact.contact_id] = (
                     balances.get(artefact.contact_id, ZERO) + sign * artefact.outstanding_amount
                 )
@@ -227,9 +235,13 @@ class Books:
         for artefact in self.all_artefacts():
             if artefact.deleted or artefact.state is not ArtefactState.POSTED:
                 continue
-            if not within(artefact.date):
+            if artefact.kind.is_quote or not within(artefact.date):
                 continue
-            credit_side = artefact.kind is ArtefactKind.SALES_INVOICE
+            # Sales and purchase credit notes reverse their invoices' side.
+            credit_side = artefact.kind in (
+                ArtefactKind.SALES_INVOICE,
+                ArtefactKind.PURCHASE_CREDIT_NOTE,
+            )
             for line in artefact.lines:
                 if credit_side:
                     post(line.ledger_account_id, ZERO, line.net_amount)

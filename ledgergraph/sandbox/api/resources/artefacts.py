@@ -1,4 +1,6 @@
-"""``/sales_invoices``, ``/purchase_invoices`` and ``/sales_credit_notes``.
+"""``/sales_invoices``, ``/purchase_invoices``, ``/sales_credit_notes`` and
+``/purchase_credit_notes`` (and the writes of ``/sales_quotes`` and ``/sales_estimates``,
+whose payloads ``quotes`` serialises).
 
 Sage computes every amount: line net/tax/total from quantity times unit price less discount and
 the rate's percentage on the document date (prices may include tax), the document totals,
@@ -16,7 +18,7 @@ a purchase invoice (204). Anything with payments allocated cannot be voided or d
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -42,6 +44,7 @@ from ledgergraph.sandbox.books import Books, BooksError
 from ledgergraph.sandbox.books.arithmetic import discount_from_percentage, discount_percentage
 from ledgergraph.sandbox.books.money import HUNDRED, ZERO, round_money
 from ledgergraph.sandbox.books.records import (
+    QUOTE_STATUSES,
     Artefact,
     ArtefactKind,
     ArtefactLine,
@@ -56,6 +59,9 @@ _WEB_PATHS = {
     ArtefactKind.SALES_INVOICE: "invoicing/sales_invoices",
     ArtefactKind.PURCHASE_INVOICE: "invoicing/purchase_invoices",
     ArtefactKind.SALES_CREDIT_NOTE: "invoicing/sales_credit_notes",
+    ArtefactKind.PURCHASE_CREDIT_NOTE: "invoicing/purchase_credit_notes",
+    ArtefactKind.SALES_QUOTE: "invoicing/sales_quotes",
+    ArtefactKind.SALES_ESTIMATE: "invoicing/sales_estimates",
 }
 _FEDERAL_TAXES = ("GST", "HST")
 
@@ -63,19 +69,19 @@ _FEDERAL_TAXES = ("GST", "HST")
 # -- reading ---------------------------------------------------------------------------
 
 
-def _base(a: Artefact, amount: Decimal) -> Decimal:
+def base_amount(a: Artefact, amount: Decimal) -> Decimal:
     """An amount in the business's base currency."""
     return amount if a.exchange_rate == 1 else round_money(amount / a.exchange_rate)
 
 
-def _breakdown(
+def tax_breakdown(
     scope: Scope, a: Artefact, shares: tuple[TaxShare, ...], *, base: bool
 ) -> list[JSON]:
     return [
         {
             "tax_rate": tax_rate_ref(scope.books, share.tax_rate_id, a.date),
             "percentage": money(share.percentage),
-            "amount": money(_base(a, share.amount) if base else share.amount),
+            "amount": money(base_amount(a, share.amount) if base else share.amount),
         }
         for share in shares
     ]
@@ -95,12 +101,12 @@ def _ca_split(scope: Scope, shares: tuple[TaxShare, ...]) -> tuple[Decimal | Non
     return federal, provincial
 
 
-def _line(scope: Scope, a: Artefact, line: ArtefactLine) -> JSON:
+def line_payload(scope: Scope, a: Artefact, line: ArtefactLine) -> JSON:
     books = scope.books
     product = books.products.get(line.product_id) if line.product_id else None
     service = books.services.get(line.service_id) if line.service_id else None
     payload: JSON = {"id": line.id, "displayed_as": line.description}
-    if a.kind is ArtefactKind.PURCHASE_INVOICE:
+    if not a.kind.is_sales:
         payload["is_purchase_for_resale"] = line.is_purchase_for_resale
     payload |= {
         "description": line.description,
@@ -113,19 +119,19 @@ def _line(scope: Scope, a: Artefact, line: ArtefactLine) -> JSON:
         "net_amount": money(line.net_amount),
         "tax_rate": tax_rate_ref(books, line.tax_rate_id, a.date),
         "tax_amount": money(line.tax_amount),
-        "tax_breakdown": _breakdown(scope, a, line.breakdown, base=False),
+        "tax_breakdown": tax_breakdown(scope, a, line.breakdown, base=False),
         "total_amount": money(line.total_amount),
-        "base_currency_unit_price": money(_base(a, line.unit_price)),
+        "base_currency_unit_price": money(base_amount(a, line.unit_price)),
         "unit_price_includes_tax": line.unit_price_includes_tax,
-        "base_currency_net_amount": money(_base(a, line.net_amount)),
-        "base_currency_tax_amount": money(_base(a, line.tax_amount)),
-        "base_currency_tax_breakdown": _breakdown(scope, a, line.breakdown, base=True),
-        "base_currency_total_amount": money(_base(a, line.total_amount)),
+        "base_currency_net_amount": money(base_amount(a, line.net_amount)),
+        "base_currency_tax_amount": money(base_amount(a, line.tax_amount)),
+        "base_currency_tax_breakdown": tax_breakdown(scope, a, line.breakdown, base=True),
+        "base_currency_total_amount": money(base_amount(a, line.total_amount)),
         "eu_goods_services_type": enum_ref(
             "eu_goods_services_types", line.eu_goods_services_type_id
         ),
     }
-    if a.kind is ArtefactKind.PURCHASE_INVOICE:
+    if not a.kind.is_sales:
         gst, pst = _ca_split(scope, line.breakdown)
         payload |= {
             "gst_amount": money(gst),
@@ -135,7 +141,7 @@ def _line(scope: Scope, a: Artefact, line: ArtefactLine) -> JSON:
     else:
         payload |= {
             "discount_amount": money(line.discount_amount),
-            "base_currency_discount_amount": money(_base(a, line.discount_amount)),
+            "base_currency_discount_amount": money(base_amount(a, line.discount_amount)),
             "discount_percentage": money(
                 discount_percentage(line.quantity, line.unit_price, line.discount_amount)
             ),
@@ -144,7 +150,7 @@ def _line(scope: Scope, a: Artefact, line: ArtefactLine) -> JSON:
     return payload
 
 
-def _tax_analysis(scope: Scope, a: Artefact) -> list[JSON]:
+def tax_analysis(scope: Scope, a: Artefact) -> list[JSON]:
     totals: dict[str, list[Decimal]] = {}
     for line in a.lines:
         if line.tax_rate_id is None:
@@ -230,7 +236,7 @@ def serialise(scope: Scope, a: Artefact) -> JSON:
         else None,
         "transaction_type": transaction_type,
     }
-    if kind is ArtefactKind.PURCHASE_INVOICE:
+    if not sales:
         payload |= {"postponed_accounting": False, "import": False, "vat_exempt_consignment": False}
     payload |= {
         "is_cis": False,
@@ -271,12 +277,12 @@ def serialise(scope: Scope, a: Artefact) -> JSON:
         "contact_reference": a.contact_reference,
         "date": day(a.date),
     }
-    if kind is ArtefactKind.SALES_CREDIT_NOTE:
+    if kind.is_credit_note:
         payload["original_invoice_date"] = day(a.original_invoice_date)
     else:
         payload["due_date"] = day(a.due_date)
     payload["reference"] = a.reference
-    if kind is ArtefactKind.PURCHASE_INVOICE:
+    if not sales:
         payload["vendor_reference"] = a.vendor_reference
     if sales:
         payload |= {
@@ -287,13 +293,13 @@ def serialise(scope: Scope, a: Artefact) -> JSON:
         }
     payload["notes"] = a.notes
     if sales:
-        shipping_shares = _shipping_breakdown(books, a)
+        shipping_shares = shipping_breakdown(books, a)
         payload |= {
             "terms_and_conditions": a.terms_and_conditions,
             "shipping_net_amount": money(a.shipping_net_amount),
             "shipping_tax_rate": tax_rate_ref(books, a.shipping_tax_rate_id, a.date),
             "shipping_tax_amount": money(a.shipping_tax_amount),
-            "shipping_tax_breakdown": _breakdown(scope, a, shipping_shares, base=False),
+            "shipping_tax_breakdown": tax_breakdown(scope, a, shipping_shares, base=False),
             "shipping_total_amount": money(a.shipping_net_amount + a.shipping_tax_amount),
         }
     outstanding = a.outstanding_amount
@@ -313,32 +319,32 @@ def serialise(scope: Scope, a: Artefact) -> JSON:
         ),
     }
     if sales:
-        shipping_shares = _shipping_breakdown(books, a)
+        shipping_shares = shipping_breakdown(books, a)
         payload |= {
-            "base_currency_shipping_net_amount": money(_base(a, a.shipping_net_amount)),
-            "base_currency_shipping_tax_amount": money(_base(a, a.shipping_tax_amount)),
-            "base_currency_shipping_tax_breakdown": _breakdown(
+            "base_currency_shipping_net_amount": money(base_amount(a, a.shipping_net_amount)),
+            "base_currency_shipping_tax_amount": money(base_amount(a, a.shipping_tax_amount)),
+            "base_currency_shipping_tax_breakdown": tax_breakdown(
                 scope, a, shipping_shares, base=True
             ),
             "base_currency_shipping_total_amount": money(
-                _base(a, a.shipping_net_amount + a.shipping_tax_amount)
+                base_amount(a, a.shipping_net_amount + a.shipping_tax_amount)
             ),
             "total_discount_amount": money(a.total_discount_amount),
-            "base_currency_total_discount_amount": money(_base(a, a.total_discount_amount)),
+            "base_currency_total_discount_amount": money(base_amount(a, a.total_discount_amount)),
         }
     payload |= {
-        "base_currency_net_amount": money(_base(a, a.net_amount)),
-        "base_currency_tax_amount": money(_base(a, a.tax_amount)),
-        "base_currency_total_amount": money(_base(a, a.total_amount)),
-        "base_currency_outstanding_amount": money(_base(a, outstanding)),
+        "base_currency_net_amount": money(base_amount(a, a.net_amount)),
+        "base_currency_tax_amount": money(base_amount(a, a.tax_amount)),
+        "base_currency_total_amount": money(base_amount(a, a.total_amount)),
+        "base_currency_outstanding_amount": money(base_amount(a, outstanding)),
         "status": enum_ref("artefact_statuses", a.status_id),
     }
     if sales:
         payload |= {"sent": a.sent, "sent_by_email": False}
     payload |= {
         "void_reason": a.void_reason,
-        kind.lines_key: [_line(scope, a, line) for line in a.lines],
-        "tax_analysis": _tax_analysis(scope, a),
+        kind.lines_key: [line_payload(scope, a, line) for line in a.lines],
+        "tax_analysis": tax_analysis(scope, a),
         "detailed_tax_analysis": None,
     }
     if q.flag(scope.query, "show_payments_allocations"):
@@ -354,15 +360,15 @@ def serialise(scope: Scope, a: Artefact) -> JSON:
         "withholding_tax_amount": None,
         "base_currency_withholding_tax_amount": None,
     }
-    if kind is not ArtefactKind.SALES_CREDIT_NOTE:
+    if not kind.is_credit_note:
         payload["corrections"] = []
     payload |= {"tax_reconciled": False, "migrated": False}
-    if kind is ArtefactKind.PURCHASE_INVOICE:
+    if not sales:
         payload["tax_calculation_method"] = None
     return payload
 
 
-def _shipping_breakdown(books: Books, a: Artefact) -> tuple[TaxShare, ...]:
+def shipping_breakdown(books: Books, a: Artefact) -> tuple[TaxShare, ...]:
     if a.shipping_tax_rate_id is None or not a.shipping_net_amount:
         return ()
     return tuple(
@@ -372,10 +378,14 @@ def _shipping_breakdown(books: Books, a: Artefact) -> tuple[TaxShare, ...]:
     )
 
 
-def filters(scope: Scope) -> Predicate:
+def filters(scope: Scope, statuses: Collection[str] | None = None) -> Predicate:
+    """Sage's list filters of every artefact; ``statuses``: what ``status_id`` may name
+    (default: the artefact statuses)."""
     query = scope.query
     contact_id = q.text(query, "contact_id")
-    status_id = q.choice(query, "status_id", enumeration("artefact_statuses"))
+    status_id = q.choice(
+        query, "status_id", enumeration("artefact_statuses") if statuses is None else statuses
+    )
     from_date = q.day(query, "from_date")
     to_date = q.day(query, "to_date")
     search = (q.text(query, "search") or "").lower()
@@ -499,6 +509,7 @@ class _Header:
     date: Day | None
     due_date: Day | None
     original_invoice_date: Day | None
+    expiry_date: Day | None
     texts: dict[str, str | None]
     currency_id: str | None
     exchange_rate: Decimal | None
@@ -523,10 +534,11 @@ def _read(scope: Scope, kind: ArtefactKind, body: Body, existing: Artefact | Non
         else checks.contact_id(scope, body, "contact_id", contact_type_id=kind.contact_type_id)
     )
     contact = books.contacts.get(contact_id) if contact_id else None
-    credit_note = kind is ArtefactKind.SALES_CREDIT_NOTE
-    purchase = kind is ArtefactKind.PURCHASE_INVOICE
+    credit_note = kind.is_credit_note
+    # What falls due: invoices only (a bill must say when).
+    dues = kind in (ArtefactKind.SALES_INVOICE, ArtefactKind.PURCHASE_INVOICE)
     texts = {"reference": body.string("reference", max_length=25), "notes": body.string("notes")}
-    if purchase:
+    if not kind.is_sales:
         texts["vendor_reference"] = body.string("vendor_reference")
     if kind.is_sales:
         texts["terms_and_conditions"] = body.string("terms_and_conditions")
@@ -534,12 +546,13 @@ def _read(scope: Scope, kind: ArtefactKind, body: Body, existing: Artefact | Non
     if exchange_rate is not None and exchange_rate <= 0:
         body.problem("exchange_rate", "This field must be greater than 0")
     status_id = body.string("status_id")
-    if creating and status_id not in (None, "DRAFT", "UNPAID"):
+    if kind.is_quote:
+        # A quote's status is set by writes (PUT too): Sage has no release or accept action.
+        if status_id is not None and status_id not in QUOTE_STATUSES:
+            body.problem("status_id", f"'{status_id}' is not a quote status")
+    elif creating and status_id not in (None, "DRAFT", "UNPAID"):
         body.problem("status_id", f"'{status_id}' is not a status a new document can have")
-    number_field = {
-        ArtefactKind.SALES_INVOICE: "invoice_number",
-        ArtefactKind.SALES_CREDIT_NOTE: "credit_note_number",
-    }.get(kind)
+    number_field = kind.number_field
     number = body.string(number_field) if number_field else None
     taken = bool(number) and books.number_in_use(kind, number or "")
     if number_field and taken and (existing is None or existing.number != number):
@@ -548,8 +561,13 @@ def _read(scope: Scope, kind: ArtefactKind, body: Body, existing: Artefact | Non
     header = _Header(
         contact=contact,
         date=body.day("date", required=creating),
-        due_date=None if credit_note else body.day("due_date", required=creating and purchase),
+        due_date=(
+            body.day("due_date", required=creating and kind is ArtefactKind.PURCHASE_INVOICE)
+            if dues
+            else None
+        ),
         original_invoice_date=body.day("original_invoice_date") if credit_note else None,
+        expiry_date=body.day("expiry_date", required=creating) if kind.is_quote else None,
         texts=texts,
         currency_id=checks.currency_id(body, "currency_id"),
         exchange_rate=exchange_rate,
@@ -583,9 +601,10 @@ def _new(scope: Scope, kind: ArtefactKind, header: _Header) -> Artefact:
     assert on is not None
     assert lines is not None
     now = books.now()
-    draft = header.status_id == "DRAFT"
+    # A quote is never posted, so never a draft in that sense: DRAFT is one of its statuses.
+    draft = header.status_id == "DRAFT" and not kind.is_quote
     due = header.due_date
-    if due is None and kind is not ArtefactKind.SALES_CREDIT_NOTE:
+    if due is None and kind in (ArtefactKind.SALES_INVOICE, ArtefactKind.PURCHASE_INVOICE):
         due = on + timedelta(days=contact.credit_days or 30)
     artefact = Artefact(
         id=books.new_id(),
@@ -601,7 +620,7 @@ def _new(scope: Scope, kind: ArtefactKind, header: _Header) -> Artefact:
         currency_id=contact.currency_id or books.base_currency_id(),
         state=ArtefactState.DRAFT if draft else ArtefactState.POSTED,
         tax_address_region_id=header.tax_region,
-        transaction_id=None if draft else books.new_id(),
+        transaction_id=None if draft or kind.is_quote else books.new_id(),
     )
     if kind.is_sales:
         # Sage copies the billing address into the delivery address when none is sent.
@@ -647,6 +666,10 @@ def _build(scope: Scope, kind: ArtefactKind, body: Body, existing: Artefact | No
     artefact = _new(scope, kind, header) if existing is None else _revised(scope, existing, header)
     if header.original_invoice_date is not None:
         artefact.original_invoice_date = header.original_invoice_date
+    if header.expiry_date is not None:
+        artefact.expiry_date = header.expiry_date
+    if kind.is_quote and header.status_id is not None:
+        artefact.quote_status_id = header.status_id
     for name, text in header.texts.items():
         if text is not None:
             setattr(artefact, name, text or None)
@@ -664,6 +687,8 @@ def _build(scope: Scope, kind: ArtefactKind, body: Body, existing: Artefact | No
         artefact.sent = header.sent
     if artefact.due_date is not None and artefact.due_date < artefact.date:
         raise BooksError("The due date cannot be before the document date", "due_date")
+    if artefact.expiry_date is not None and artefact.expiry_date < artefact.date:
+        raise BooksError("The expiry date cannot be before the document date", "expiry_date")
     books.recalculate(artefact)
     # Numbered last, so a refused document never uses up a number.
     if existing is None and artefact.state is ArtefactState.POSTED and artefact.number is None:
@@ -700,7 +725,7 @@ def delete(scope: Scope, artefact: Artefact) -> JSON | None:
             "You cannot delete or void a document that has payments or allocations against it.",
             "base",
         )
-    voids = artefact.kind is not ArtefactKind.PURCHASE_INVOICE
+    voids = artefact.kind in (ArtefactKind.SALES_INVOICE, ArtefactKind.SALES_CREDIT_NOTE)
     if not voids or artefact.state is ArtefactState.DRAFT:
         books.soft_delete(artefact)
         return None
@@ -724,7 +749,7 @@ def release(scope: Scope, artefact: Artefact) -> None:
     books.touch(artefact)
 
 
-def _sorts() -> dict[str, Callable[[Artefact], object]]:
+def sorts() -> dict[str, Callable[[Artefact], object]]:
     return {
         "created_at": lambda a: a.created_at,
         "updated_at": lambda a: a.updated_at,
@@ -741,7 +766,7 @@ def _resource(kind: ArtefactKind) -> Resource[Artefact]:
         displayed_as=lambda scope, a: a.displayed_as,
         serialise=serialise,
         filters=filters,
-        sorts=_sorts(),
+        sorts=sorts(),
         deleted_since=True,
         create=creator(kind),
         update=update,
@@ -753,3 +778,4 @@ def _resource(kind: ArtefactKind) -> Resource[Artefact]:
 SALES_INVOICES = _resource(ArtefactKind.SALES_INVOICE)
 PURCHASE_INVOICES = _resource(ArtefactKind.PURCHASE_INVOICE)
 SALES_CREDIT_NOTES = _resource(ArtefactKind.SALES_CREDIT_NOTE)
+PURCHASE_CREDIT_NOTES = _resource(ArtefactKind.PURCHASE_CREDIT_NOTE)

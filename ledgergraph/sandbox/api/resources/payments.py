@@ -40,7 +40,7 @@ SETTLES: dict[str, tuple[tuple[ArtefactKind, ...], str]] = {
     "CUSTOMER_RECEIPT": ((ArtefactKind.SALES_INVOICE,), "CUSTOMER"),
     "CUSTOMER_REFUND": ((ArtefactKind.SALES_CREDIT_NOTE,), "CUSTOMER"),
     "VENDOR_PAYMENT": ((ArtefactKind.PURCHASE_INVOICE,), "VENDOR"),
-    "VENDOR_REFUND": ((), "VENDOR"),
+    "VENDOR_REFUND": ((ArtefactKind.PURCHASE_CREDIT_NOTE,), "VENDOR"),
 }
 
 
