@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 from ledgergraph.errors import BadUserInput
 
+# The most IDs one ``nodes(ids:)`` reads (the query cost model counts a variable as this many).
+MAX_NODE_IDS = 100
+
 
 @dataclass(frozen=True, slots=True)
 class GlobalId:

@@ -184,11 +184,19 @@ class _OperationContexts:
         # Runs first thing in the operation's own task, whose context variables are its own.
         _operation_context.set(self._socket_context.for_operation())
 
+    def _leave_operation(self) -> None:
+        context = _operation_context.get()
+        if context is not None:
+            context.release()
+
 
 class _TransportWSHandler(_OperationContexts, BaseGraphQLTransportWSHandler[Context, None]):
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         self._enter_operation()
-        await super().run_operation(operation)
+        try:
+            await super().run_operation(operation)
+        finally:
+            self._leave_operation()
 
 
 class _LegacyWSHandler(_OperationContexts, BaseGraphQLWSHandler[Context, None]):
@@ -200,7 +208,10 @@ class _LegacyWSHandler(_OperationContexts, BaseGraphQLWSHandler[Context, None]):
         variables: dict[str, object] | None,
     ) -> None:
         self._enter_operation()
-        await super().handle_async_results(operation_id, query, operation_name, variables)
+        try:
+            await super().handle_async_results(operation_id, query, operation_name, variables)
+        finally:
+            self._leave_operation()
 
 
 ANONYMOUS = Principal(tenant=TenantId("anonymous"), claims={})
@@ -356,6 +367,8 @@ class LedgerGraphView(GraphQLView[Context, None]):
             raise HTTPException(400, exc.as_http_error_reason()) from exc
         except MissingQueryError as exc:
             raise HTTPException(400, "No GraphQL query found in the request") from exc
+        finally:
+            context.release()
 
     def decode_json(self, data: str | bytes) -> object:
         # orjson refuses what the stdlib would turn into a 500 (invalid UTF-8, an unpaired

@@ -9,10 +9,11 @@ It implements ``ledgergraph.schema.request.Request``: what the schema's computed
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from ledgergraph import kinds, model
@@ -22,6 +23,7 @@ from ledgergraph.connectors.sage.links import ConnectLinks
 from ledgergraph.connectors.sage.reads import SageReads
 from ledgergraph.errors import NotFound
 from ledgergraph.ids import GlobalId
+from ledgergraph.resolvers import relations
 from ledgergraph.resolvers.loaders import Loaders
 from ledgergraph.runtime import Runtime
 from ledgergraph.schema.request import Request
@@ -53,8 +55,34 @@ class Context:
     def loaders(self) -> Loaders:
         if self._loaders is None:
             reads = SageReads(self.runtime.sage, self.tenant, self.runtime.mappers)
-            self._loaders = Loaders(reads, batching=self.runtime.settings.dataloaders)
+            self._loaders = Loaders(
+                reads, batching=self.runtime.settings.dataloaders, visible=self._visible
+            )
         return self._loaders
+
+    async def _visible(self) -> Sequence[BusinessRef]:
+        return (await self.connection()).available
+
+    def release(self) -> None:
+        """The request is answered: let go of what it loaded, now.
+
+        A DataLoader holds its own bound ``load_fn``, a reference cycle, so a dropped loader
+        and everything its cache and last batch hold (the request's invoices, lines, contacts)
+        would wait for a full garbage collection (a warm request of the bench's mix left ~990
+        such objects; ~310 with this). Emptied here, they go by reference counting at once."""
+        loaders, self._loaders, self._connection = self._loaders, None, None
+        if loaders is None:
+            return
+        emptied: list[DataLoader[Any, Any]] = [
+            loaders.business,
+            loaders.financial_settings,
+            loaders.nodes,
+            *(loaders.of(resource) for kind in kinds.KINDS for resource in kind.resources),
+            *loaders.keyed_loaders(),
+        ]
+        for loader in emptied:
+            loader.clear_all()
+            loader.batch = None
 
     def forget(self) -> None:
         """Drop what the request cached (loaders, connection): the next read starts afresh."""
@@ -62,30 +90,23 @@ class Context:
         self._connection = None
 
     async def load_node(self, gid: GlobalId) -> Any:
-        """The object a global ID names, if this tenant can see it (else ``NotFound``)."""
-        connection = await self.connection()
-        business = next((b for b in connection.available if b.id == gid.business_id), None)
-        if business is None:
-            # Checked against the caller's own connection before any Sage call.
-            raise NotFound(f"No {gid.type_name} with this ID is visible to this tenant.")
-        kind = kinds.kind_named(gid.type_name)
-        if kind is None:
-            raise NotFound(f"There is no object type {gid.type_name!r}.")
-        if kind is kinds.BUSINESS:
-            return business
-        found = await self.loaders.load(kind, (gid.business_id, gid.remote_id))
-        if found is None:
-            raise NotFound(f"No {gid.type_name} with this ID exists in the business.")
-        return found
+        """The object a global ID names, if this tenant can see it (else ``NotFound``): straight
+        into the request's loaders, so every ID asked for in one tick is one batch."""
+        return await self.loaders.nodes.load(gid)
 
     # -- Request: what the schema's computed fields ask -------------------------------------
 
-    async def referenced(
+    def referenced(
         self, business_id: str, ref: model.Ref | None, kind: kinds.ObjectKind
-    ) -> Any:
+    ) -> Awaitable[Any] | None:
         if ref is None:
             return None
-        return await self.loaders.load(kind, (business_id, ref.id))
+        key = (business_id, ref.id)
+        if len(kind.resources) == 1:
+            # The loader's own future: no coroutine and no task per reference field (a page
+            # of documents follows several references per object).
+            return self.loaders.of(kind.resource).load(key)
+        return self.loaders.load(kind, key)
 
     async def referenced_item(self, line: model.LineItem) -> model.Item | None:
         if line.item is None:
@@ -115,6 +136,17 @@ class Context:
             return await self.load_node(gid)
         except NotFound:
             return None  # deleted again since the event
+
+    async def documents_of(
+        self, contact: model.Contact, kind: kinds.ObjectKind, first: int | None, after: str | None
+    ) -> Any:
+        return await relations.documents_of(self, contact, kind, first=first, after=after)
+
+    async def payments_of(self, document: model.Document) -> list[model.Payment]:
+        return await relations.payments_of(self, document)
+
+    async def whole_list(self, business_id: str, kind: kinds.ObjectKind) -> list[Any]:
+        return list(await self.loaders.whole_list(kind.resource).all(business_id))
 
 
 def _implements_request(context: Context) -> Request:

@@ -1,22 +1,28 @@
 """Per-request dataloaders, keyed by (business, Sage id): they de-duplicate and batch.
 
-One loader per Sage resource of ``ledgergraph.kinds.KINDS``, of the kind's loading style. They
-live in the request's context only (never a WebSocket connection's), so their in-process caches
-die with the request; the response cache behind ``SageReads`` is what lasts.
+One loader per Sage resource of ``ledgergraph.kinds.KINDS``, of the kind's loading style, and
+one by global ID in front of them (``node``, ``nodes``, ``invoice(id:)``...). They live in the
+request's context only (never a WebSocket connection's), so their in-process caches die with
+the request; the response cache behind ``SageReads`` is what lasts.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
 
 from ledgergraph import kinds, model
 from ledgergraph.connectors.sage.reads import SageReads
 from ledgergraph.connectors.sage.resources import Resource
+from ledgergraph.errors import NotFound
+from ledgergraph.ids import GlobalId
+from ledgergraph.types import BusinessRef
+
+L = TypeVar("L", bound=DataLoader[Any, Any])
 
 Key = tuple[str, str]  # (business id, Sage id)
 
@@ -104,11 +110,62 @@ class FinancialSettingsLoader(DataLoader[str, model.FinancialSettings]):
         )
 
 
-class Loaders:
-    """The loaders of one request: one per Sage resource of every kind, built from ``KINDS``."""
+# The businesses the tenant's connection can see (read once per batch of global IDs).
+Visible = Callable[[], Awaitable[Sequence[BusinessRef]]]
 
-    def __init__(self, reads: SageReads, *, batching: bool = True) -> None:
-        """``batching=False`` turns batching and de-duplication off (a benchmark baseline)."""
+
+class NodeLoader(DataLoader[GlobalId, Any]):
+    """Objects by global ID: every ``node``, ``nodes`` and by-ID field of one tick, one batch.
+
+    Which businesses the tenant may see is read once per batch, inside it. Read before each
+    ``load`` instead — a Redis round trip per field — the fields would reach the by-id loaders
+    in different ticks, and 50 aliases of ``node`` would split into several Sage batches.
+    An ID that is not the tenant's, or names nothing, fails with ``NotFound`` on its own.
+    """
+
+    def __init__(self, loaders: Loaders, visible: Visible) -> None:
+        batching = loaders.batching
+        super().__init__(load_fn=self._load, max_batch_size=None if batching else 1, cache=batching)
+        self._loaders = loaders
+        self._visible = visible
+
+    async def _load(self, keys: Sequence[GlobalId]) -> list[Any]:
+        available: dict[str, BusinessRef] = {b.id: b for b in await self._visible()}
+        # One task per ID, all started in this tick: their loads share the by-id batches.
+        found: list[Any] = await asyncio.gather(
+            *(self._one(gid, available) for gid in keys), return_exceptions=True
+        )
+        return found
+
+    async def _one(self, gid: GlobalId, available: Mapping[str, BusinessRef]) -> Any:
+        business = available.get(gid.business_id)
+        if business is None:
+            # Checked against the caller's own connection before any Sage call.
+            raise NotFound(f"No {gid.type_name} with this ID is visible to this tenant.")
+        kind = kinds.kind_named(gid.type_name)
+        if kind is None:
+            raise NotFound(f"There is no object type {gid.type_name!r}.")
+        if kind is kinds.BUSINESS:
+            return business
+        found = await self._loaders.load(kind, (gid.business_id, gid.remote_id))
+        if found is None:
+            raise NotFound(f"No {gid.type_name} with this ID exists in the business.")
+        return found
+
+
+async def _nothing_visible() -> Sequence[BusinessRef]:
+    return ()
+
+
+class Loaders:
+    """The loaders of one request: one per Sage resource of every kind, built from ``KINDS``,
+    one by global ID, and those other modules add on first use (``keyed``)."""
+
+    def __init__(
+        self, reads: SageReads, *, batching: bool = True, visible: Visible = _nothing_visible
+    ) -> None:
+        """``batching=False`` turns batching and de-duplication off (a benchmark baseline);
+        ``visible``: the businesses global IDs may name (the tenant's connection's)."""
         self.reads = reads
         self.batching = batching
         self.business = BusinessDetailsLoader(reads)
@@ -118,6 +175,22 @@ class Loaders:
             for resource in kind.resources:
                 loader = WholeListLoader if kind.loading is kinds.Loading.WHOLE_LIST else ByIdLoader
                 self._by_resource[resource.name] = loader(reads, resource, batching=batching)
+        self.nodes = NodeLoader(self, visible)
+        self._keyed: dict[str, DataLoader[Any, Any]] = {}
+
+    def keyed(self, name: str, make: Callable[[], L]) -> L:
+        """The request's loader called ``name``, made by ``make`` on first use: loaders that
+        other modules define (reverse relations) live as long as these do."""
+        loader = self._keyed.get(name)
+        if loader is None:
+            made = make()
+            self._keyed[name] = made
+            return made
+        return cast(L, loader)
+
+    def keyed_loaders(self) -> list[DataLoader[Any, Any]]:
+        """The loaders ``keyed`` made (for the request's release: see ``Context.release``)."""
+        return list(self._keyed.values())
 
     def of(self, resource: Resource) -> DataLoader[Key, Any]:
         """The loader of ``resource`` by (business, Sage id)."""

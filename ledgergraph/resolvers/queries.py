@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Annotated, Any
 
 import strawberry
 
 from ledgergraph import kinds, model
-from ledgergraph.errors import NotFound
-from ledgergraph.ids import GlobalId
+from ledgergraph.errors import BadUserInput, NotFound
+from ledgergraph.ids import MAX_NODE_IDS, GlobalId
 from ledgergraph.resolvers import ordering
 from ledgergraph.resolvers.arguments import SAGE_STATUS, document_filters
 from ledgergraph.resolvers.context import Info
@@ -180,34 +181,42 @@ resolve_invoices = _due_documents(kinds.INVOICE)
 resolve_bills = _due_documents(kinds.BILL)
 
 
-async def resolve_credit_notes(
-    info: Info,
-    business: BusinessArg = None,
-    first: First = None,
-    after: After = None,
-    status: model.DocumentStatus | None = None,
-    contact: strawberry.ID | None = None,
-    from_date: dt.date | None = None,
-    to_date: dt.date | None = None,
-    search: str | None = None,
-    modified_since: ModifiedSince = None,
-    order_by: OrderByArg = None,
-) -> Any:
-    """Credit notes have no due date: no OVERDUE and no due-date filters."""
-    return await _documents(
-        info,
-        kinds.CREDIT_NOTE,
-        business=business,
-        first=first,
-        after=after,
-        status=None if status is None else model.DocumentStatusFilter(status.value),
-        contact=contact,
-        from_date=from_date,
-        to_date=to_date,
-        search=search,
-        modified_since=modified_since,
-        order_by=order_by,
-    )
+def _credit_notes(kind: kinds.ObjectKind) -> Any:
+    """Credit notes (sales or purchase) have no due date: no OVERDUE and no due-date filters."""
+
+    async def resolve(
+        info: Info,
+        business: BusinessArg = None,
+        first: First = None,
+        after: After = None,
+        status: model.DocumentStatus | None = None,
+        contact: strawberry.ID | None = None,
+        from_date: dt.date | None = None,
+        to_date: dt.date | None = None,
+        search: str | None = None,
+        modified_since: ModifiedSince = None,
+        order_by: OrderByArg = None,
+    ) -> Any:
+        return await _documents(
+            info,
+            kind,
+            business=business,
+            first=first,
+            after=after,
+            status=None if status is None else model.DocumentStatusFilter(status.value),
+            contact=contact,
+            from_date=from_date,
+            to_date=to_date,
+            search=search,
+            modified_since=modified_since,
+            order_by=order_by,
+        )
+
+    return resolve
+
+
+resolve_credit_notes = _credit_notes(kinds.CREDIT_NOTE)
+resolve_supplier_credit_notes = _credit_notes(kinds.SUPPLIER_CREDIT_NOTE)
 
 
 async def resolve_payments(
@@ -364,3 +373,40 @@ async def resolve_node(info: Info, id: strawberry.ID) -> Any:
     except NotFound:
         # Relay: node(id:) is null for an object that does not exist (or is not this tenant's).
         return None
+
+
+NodeIds = Annotated[
+    list[strawberry.ID],
+    strawberry.argument(description=f"Global IDs, at most {MAX_NODE_IDS}, of any types."),
+]
+
+
+async def resolve_nodes(info: Info, ids: NodeIds) -> list[Any]:
+    """Relay's ``nodes(ids:)``: every ID in one batch, answers in the order asked. As with
+    ``node``, what does not exist or is not the tenant's is null; a malformed ID is null with
+    a ``BAD_USER_INPUT`` error at its index (``field: "ids[i]"``), the others still answer."""
+    if len(ids) > MAX_NODE_IDS:
+        raise BadUserInput(
+            f"ids names {len(ids)} objects; at most {MAX_NODE_IDS} are read at once — ask "
+            "for the rest in another request.",
+            field="ids",
+        )
+    decoded: list[GlobalId | BadUserInput] = []
+    for index, value in enumerate(ids):
+        try:
+            decoded.append(GlobalId.decode(str(value)))
+        except BadUserInput as error:
+            decoded.append(BadUserInput(error.message, field=f"ids[{index}]"))
+    loads = [info.context.load_node(gid) for gid in decoded if isinstance(gid, GlobalId)]
+    found = iter(await asyncio.gather(*loads, return_exceptions=True))
+    # graphql-core raises an exception in a list as that item's error: the item is null, and
+    # its error carries its path (["nodes", i]).
+    return [gid if isinstance(gid, BadUserInput) else _node_or_none(next(found)) for gid in decoded]
+
+
+def _node_or_none(result: object) -> object:
+    if isinstance(result, NotFound):
+        return None
+    if isinstance(result, BaseException) and not isinstance(result, Exception):
+        raise result  # cancellation: not an answer to report per item
+    return result

@@ -1,8 +1,10 @@
-"""The Relay ``Node`` interface every unified object implements, and ``follows``: how a type
-declares a field that follows a reference to another object."""
+"""The Relay ``Node`` interface every unified object implements; ``follows``: how a type
+declares a field that follows a reference to another object; and the reverse relations
+(``documents_naming``, ``payments_allocated``): the objects that refer to this one."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any, cast
 
 import strawberry
@@ -11,7 +13,9 @@ from strawberry.scalars import JSON
 from ledgergraph import model
 from ledgergraph.ids import GlobalId
 from ledgergraph.kinds import ObjectKind
+from ledgergraph.schema.arguments import After, First
 from ledgergraph.schema.request import Info
+from ledgergraph.security.cost import list_size
 
 
 def _id(root: strawberry.Parent[model.Record]) -> strawberry.ID:
@@ -50,8 +54,32 @@ def follows(kind: ObjectKind, *, description: str | None = None) -> Any:
     """A field that follows the reference of the same name (a ``model.Ref``) to the object of
     ``kind`` it names; null when Sage sent no reference (which costs nothing)."""
 
-    async def resolve(root: strawberry.Parent[Any], info: Info) -> Any:
+    def resolve(root: strawberry.Parent[Any], info: Info) -> Awaitable[Any] | None:
+        # Synchronous: the loader's awaitable goes to graphql-core as it is (one await, not a
+        # coroutine per field wrapping another); no reference answers null at once.
         ref: model.Ref | None = getattr(root, info.python_name)
-        return await info.context.referenced(root.business_id, ref, kind)
+        return info.context.referenced(root.business_id, ref, kind)
 
     return strawberry.field(resolver=resolve, description=description)
+
+
+def documents_naming(kind: ObjectKind, *, description: str) -> Any:
+    """A contact's field: a page of the documents of ``kind`` that name it, newest first. The
+    contacts of one page asking at once share one read (see ``Request.documents_of``)."""
+
+    async def resolve(
+        root: strawberry.Parent[model.Contact], info: Info, first: First = None, after: After = None
+    ) -> Any:
+        return await info.context.documents_of(root, kind, first, after)
+
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def payments_allocated(*, description: str) -> Any:
+    """A document's field: the payments allocated to it, newest first, batched across the
+    documents asking at once (see ``Request.payments_of``)."""
+
+    async def resolve(root: strawberry.Parent[model.Document], info: Info) -> Any:
+        return await info.context.payments_of(root)
+
+    return strawberry.field(resolver=resolve, description=description, metadata=list_size(5))

@@ -15,17 +15,18 @@ from ledgergraph.schema.enums import PaymentKind
 from ledgergraph.schema.node import Node, follows, recognises
 from ledgergraph.schema.request import Info
 from ledgergraph.schema.scalars import Money
+from ledgergraph.security.cost import list_size
 
 _DOCUMENTS = (kinds.INVOICE, kinds.BILL, kinds.CREDIT_NOTE)
 
 
-async def _document(root: strawberry.Parent[model.Allocation], info: Info) -> Any:
+def _document(root: strawberry.Parent[model.Allocation], info: Info) -> Any:
     # document_type is Sage's artefact kind: INVOICE, BILL, CREDIT_NOTE or one LedgerGraph
-    # does not model (then null).
+    # does not model (then null). Synchronous: the loader's awaitable, or None at once.
     kind = kinds.kind_for_event(root.document_type)
     if kind is None or kind not in _DOCUMENTS:
         return None
-    return await info.context.referenced(root.business_id, root.document, kind)
+    return info.context.referenced(root.business_id, root.document, kind)
 
 
 @strawberry.type(description="The part of a payment allocated to one invoice, bill or note.")
@@ -43,7 +44,8 @@ class Payment(Node):
     payment_method: str | None
     currency: str
     total_amount: Money
-    allocations: list[Allocation]
+    # A payment settles a few documents: the query cost counts 5, not the default 20.
+    allocations: list[Allocation] = strawberry.field(metadata=list_size(5))
     created_at: dt.datetime | None
     updated_at: dt.datetime | None
     contact: Contact | None = follows(kinds.CONTACT)

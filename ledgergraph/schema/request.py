@@ -9,6 +9,7 @@ from resolvers (and the root types in ``ledgergraph.api``) to the schema.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any, Protocol
 
 import strawberry
@@ -21,8 +22,11 @@ __all__ = ["Info", "Request"]
 
 
 class Request(Protocol):
-    async def referenced(self, business_id: str, ref: model.Ref | None, kind: ObjectKind) -> Any:
-        """The object of ``kind`` that ``ref`` names (None for no reference)."""
+    def referenced(
+        self, business_id: str, ref: model.Ref | None, kind: ObjectKind
+    ) -> Awaitable[Any] | None:
+        """The object of ``kind`` that ``ref`` names, to await; None for no reference (a
+        plain function, so a field that follows one costs no coroutine of its own)."""
         ...
 
     async def referenced_item(self, line: model.LineItem) -> model.Item | None:
@@ -45,6 +49,22 @@ class Request(Protocol):
 
     async def current_object(self, gid: GlobalId) -> Any:
         """The object as it is now; None when it no longer exists."""
+        ...
+
+    async def documents_of(
+        self, contact: model.Contact, kind: ObjectKind, first: int | None, after: str | None
+    ) -> Any:
+        """A page (a ``ListPage``) of the contact's documents of ``kind``, newest first,
+        batched across the contacts asking at once."""
+        ...
+
+    async def payments_of(self, document: model.Document) -> list[model.Payment]:
+        """The payments allocated to ``document``, newest first, batched likewise."""
+        ...
+
+    async def whole_list(self, business_id: str, kind: ObjectKind) -> list[Any]:
+        """Every object of ``kind`` (a ``Loading.WHOLE_LIST`` kind) in the business, read
+        once per request."""
         ...
 
 

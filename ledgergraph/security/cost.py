@@ -2,20 +2,32 @@
 
 The cost estimates how many objects a query can produce: every field with a selection set
 counts once per object its parent can produce, times its own list size — a connection's
-``first`` (20 when absent; at most the page-size maximum, which is also what a variable
-counts as, since validation results are cached per document, not per variables — a larger
-``first`` is the resolver's to refuse, as bad input), or a default size for plain lists.
+``first`` (20 when absent; at most the page-size maximum — a larger ``first`` is the
+resolver's to refuse, as bad input), or a default size for plain lists.
+
+A ``first`` (or ``ids``) given by a variable counts as the variable's value when the
+variables are known (``variables=``). Validation, cached per document, does not know them:
+there a variable counts as the most it may be (``unknown="most"``) or, to tell whether some
+values could fit, the least (``unknown="least"``); see ``ledgergraph.security.limits``.
 Lists inside a connection (``edges``, ``nodes``) are the page itself and do not multiply
 again. Introspection (``__schema``, ``__type``) costs nothing here: it reads the in-memory
 schema, and graphql-core's ``MaxIntrospectionDepthRule`` bounds it.
 
 Fragments are measured once each (so spreading one fragment many times costs linear work,
 not exponential) and a fragment cycle adds nothing (``NoFragmentCyclesRule`` reports it).
+
+``nodes(ids:)`` counts once per ID written (``MAX_NODE_IDS`` for a variable). Aliases of the
+root by-ID lookups (``node``, ``nodes``, ``invoice(id:)``...) are not aliases that count
+against ``maxAliases``: fetching many objects by ID is what Relay clients do, and the request's
+loaders read them in one batch. What bounds them is what bounds every field: each alias adds
+its cost, and the document its tokens.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from graphql import (
     DocumentNode,
@@ -29,15 +41,29 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
     get_named_type,
     get_nullable_type,
     is_list_type,
+    value_from_ast_untyped,
 )
 
-__all__ = ["CostModel", "Measure", "TooDeep", "count_aliases", "measure", "repeated_field_work"]
+from ledgergraph.ids import MAX_NODE_IDS
+
+__all__ = [
+    "CostModel",
+    "Measure",
+    "TooDeep",
+    "count_aliases",
+    "list_size",
+    "lookups",
+    "measure",
+    "repeated_field_work",
+    "uses_variables",
+]
 
 # No estimate grows past this: the numbers stay small and "over the limit" stays true.
 COST_CEILING = 10**15
@@ -49,6 +75,7 @@ class CostModel:
     default_page_size: int = 20
     max_page_size: int = 200
     default_list_size: int = 20
+    max_ids: int = MAX_NODE_IDS
     # Give up measuring past this nesting (fields and fragments alike): the query is refused
     # as too deep anyway, and the walk never nears the interpreter's recursion limit.
     max_nesting: int = 64
@@ -64,10 +91,21 @@ class TooDeep(Exception):
     """The document nests deeper than ``CostModel.max_nesting``."""
 
 
-def measure(schema: GraphQLSchema, document: DocumentNode, model: CostModel) -> Measure:
+Unknown = Literal["most", "least"]
+
+
+def measure(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    model: CostModel,
+    *,
+    variables: Mapping[str, Any] | None = None,
+    unknown: Unknown = "most",
+) -> Measure:
     """The deepest and the costliest of the document's operations (validation runs before an
-    operation is chosen, so every operation must fit)."""
-    walker = _Walker(schema, document, model)
+    operation is chosen, so every operation must fit). Without ``variables``, a variable
+    counts as the most or the least it may be (``unknown``)."""
+    walker = _Walker(schema, document, model, variables, unknown)
     depth = cost = 0
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
@@ -76,22 +114,43 @@ def measure(schema: GraphQLSchema, document: DocumentNode, model: CostModel) -> 
     return Measure(depth, cost)
 
 
-def count_aliases(document: DocumentNode) -> int:
-    """Aliased fields written in the document (each fragment counted once)."""
+def count_aliases(document: DocumentNode, schema: GraphQLSchema | None = None) -> int:
+    """Aliased fields written in the document (each fragment counted once). Given the schema,
+    aliases of the query type's by-ID lookups (``lookups``) written directly in a query or a
+    fragment on the query type do not count."""
+    free = lookups(schema) if schema is not None else frozenset()
+    root = schema.query_type.name if schema is not None and schema.query_type else None
     count = 0
-    stack: list[SelectionSetNode] = [
-        d.selection_set
-        for d in document.definitions
-        if isinstance(d, OperationDefinitionNode | FragmentDefinitionNode)
-    ]
+    stack: list[tuple[SelectionSetNode, bool]] = []
+    for d in document.definitions:
+        if isinstance(d, OperationDefinitionNode):
+            stack.append((d.selection_set, d.operation.value == "query"))
+        elif isinstance(d, FragmentDefinitionNode):
+            stack.append((d.selection_set, d.type_condition.name.value == root))
     while stack:
-        for selection in stack.pop().selections:
-            if isinstance(selection, FieldNode) and selection.alias is not None:
+        selection_set, at_root = stack.pop()
+        for selection in selection_set.selections:
+            if (
+                isinstance(selection, FieldNode)
+                and selection.alias is not None
+                and not (at_root and selection.name.value in free)
+            ):
                 count += 1
             nested = getattr(selection, "selection_set", None)
             if nested is not None:
-                stack.append(nested)
+                stack.append((nested, False))
     return count
+
+
+def lookups(schema: GraphQLSchema) -> frozenset[str]:
+    """The query type's fields that read objects by global ID and nothing else (``node``,
+    ``nodes``, ``invoice(id:)``...): every argument they take is ``id`` or ``ids``."""
+    query = schema.query_type
+    return frozenset(
+        name
+        for name, definition in (query.fields.items() if query is not None else ())
+        if definition.args and set(definition.args) <= {"id", "ids"}
+    )
 
 
 def repeated_field_work(document: DocumentNode, *, max_nesting: int = 64) -> int:
@@ -115,10 +174,27 @@ class _Sum:
         return Measure(self.depth, self.cost)
 
 
+def uses_variables(document: DocumentNode) -> bool:
+    """Whether an operation of the document declares variables (its cost may depend on them)."""
+    return any(
+        isinstance(d, OperationDefinitionNode) and d.variable_definitions
+        for d in document.definitions
+    )
+
+
 class _Walker:
-    def __init__(self, schema: GraphQLSchema, document: DocumentNode, model: CostModel) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        model: CostModel,
+        variables: Mapping[str, Any] | None,
+        unknown: Unknown,
+    ) -> None:
         self._schema = schema
         self._model = model
+        self._variables = variables
+        self._unknown = unknown
         self._fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
@@ -127,7 +203,19 @@ class _Walker:
 
     def operation(self, node: OperationDefinitionNode) -> Measure:
         root = self._schema.get_root_type(node.operation)
-        return self._selections(node.selection_set, root, 0)
+        given = self._variables
+        if given is not None:
+            # What the client left out takes the operation's default, as graphql-core does.
+            defaults = {
+                d.variable.name.value: value_from_ast_untyped(d.default_value)
+                for d in node.variable_definitions or ()
+                if d.default_value is not None and d.variable.name.value not in given
+            }
+            self._variables = {**given, **defaults} if defaults else given
+        try:
+            return self._selections(node.selection_set, root, 0)
+        finally:
+            self._variables = given
 
     def _selections(
         self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None, nesting: int
@@ -178,18 +266,61 @@ class _Walker:
     ) -> int:
         if definition is None:
             return 1
+        model = self._model
+        if "ids" in definition.args:
+            ids = _argument(node, "ids")
+            if isinstance(ids, ListValueNode):
+                return min(max(1, len(ids.values)), model.max_ids)
+            if isinstance(ids, VariableNode):
+                value = self._variable(ids)
+                if isinstance(value, list):
+                    return min(max(1, len(value)), model.max_ids)
+                return 1 if value is _LEAST else model.max_ids
+            return model.max_ids
         if "first" in definition.args:
-            value = _argument(node, "first")
-            if isinstance(value, IntValueNode):
-                return min(max(1, int(value.value)), self._model.max_page_size)
-            if isinstance(value, VariableNode):
-                return self._model.max_page_size
-            return self._model.default_page_size
+            first = _argument(node, "first")
+            if isinstance(first, IntValueNode):
+                return min(max(1, int(first.value)), model.max_page_size)
+            if isinstance(first, VariableNode):
+                value = self._variable(first)
+                if value is None:
+                    return model.default_page_size
+                if isinstance(value, int) and not isinstance(value, bool):
+                    return min(max(1, value), model.max_page_size)
+                return 1 if value is _LEAST else model.max_page_size
+            return model.default_page_size
         if _is_connection(parent):
             return 1  # edges/nodes: the page the connection's ``first`` already counted
         if is_list_type(get_nullable_type(definition.type)):
-            return self._model.default_list_size
+            return _declared_size(definition) or model.default_list_size
         return 1
+
+    def _variable(self, node: VariableNode) -> object:
+        """The variable's value; ``_LEAST`` or ``_MOST`` when the variables are not known."""
+        if self._variables is None:
+            return _LEAST if self._unknown == "least" else _MOST
+        return self._variables.get(node.name.value)
+
+
+_LEAST, _MOST = object(), object()
+
+
+def list_size(size: int) -> dict[str, int]:
+    """A plain list field's metadata (``strawberry.field(metadata=list_size(5))``): how many
+    items it holds at most in real books, when that is far fewer than ``default_list_size``
+    and no client argument decides it (the payments of one invoice)."""
+    return {LIST_SIZE: size}
+
+
+LIST_SIZE = "ledgergraph.cost.list_size"
+# Where Strawberry keeps a GraphQL field's own definition (and so its metadata).
+_STRAWBERRY_FIELD = "strawberry-definition"
+
+
+def _declared_size(definition: GraphQLField) -> int | None:
+    field = (definition.extensions or {}).get(_STRAWBERRY_FIELD)
+    size = getattr(field, "metadata", {}).get(LIST_SIZE)
+    return size if isinstance(size, int) and size > 0 else None
 
 
 def _field_definition(parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:

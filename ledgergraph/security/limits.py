@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -36,6 +37,7 @@ from ledgergraph.security.cost import (
     count_aliases,
     measure,
     repeated_field_work,
+    uses_variables,
 )
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "QueryLimits",
     "SchemaSecurity",
     "check_document",
+    "check_variables",
     "parse_limit_error",
     "validation_rules",
 ]
@@ -93,13 +96,14 @@ def check_document(
 ) -> list[QueryLimitError]:
     """Every limit ``document`` exceeds (empty when it fits)."""
     errors: list[QueryLimitError] = []
-    aliases = count_aliases(document)
+    aliases = count_aliases(document, schema)
     if aliases > limits.max_aliases:
         errors.append(
             QueryLimitError(
                 TOO_MANY_ALIASES,
                 f"The query uses {aliases} aliases; at most {limits.max_aliases} are allowed "
-                "(limit maxAliases).",
+                "(limit maxAliases). To read many objects by ID, use nodes(ids:) or aliases "
+                "of node(id:), which do not count.",
                 limit="maxAliases",
                 maximum=limits.max_aliases,
                 actual=aliases,
@@ -127,18 +131,47 @@ def check_document(
             )
         )
     if found.cost > limits.max_cost:
-        errors.append(
-            QueryLimitError(
-                QUERY_TOO_COMPLEX,
-                f"The query could return about {found.cost} objects; at most "
-                f"{limits.max_cost} are allowed (limit maxCost). Ask for smaller pages "
-                "(first) or fewer nested lists.",
-                limit="maxCost",
-                maximum=limits.max_cost,
-                actual=found.cost,
-            )
-        )
+        cost = found.cost
+        if uses_variables(document):
+            # Some values of the variables may fit: ``check_variables`` decides once they are
+            # known. Refused here only when even the smallest cannot.
+            cost = measure(schema, document, model, unknown="least").cost
+        if cost > limits.max_cost:
+            errors.append(_too_costly(cost, limits.max_cost))
     return errors
+
+
+def check_variables(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    limits: QueryLimits,
+) -> QueryLimitError | None:
+    """The cost limit error of ``document`` run with ``variables`` (None when it fits).
+
+    Validation is cached per document, so there a ``first`` given by a variable counts as the
+    most it may be; a document that would only fit with small enough values is let through,
+    and checked here, once per request, before anything runs."""
+    if not uses_variables(document):
+        return None
+    try:
+        found = measure(schema, document, limits.cost_model, variables=variables or {})
+    except TooDeep:
+        return _too_deep(limits.max_depth, limits.cost_model.max_nesting + 1)
+    if found.cost > limits.max_cost:
+        return _too_costly(found.cost, limits.max_cost)
+    return None
+
+
+def _too_costly(cost: int, maximum: int) -> QueryLimitError:
+    return QueryLimitError(
+        QUERY_TOO_COMPLEX,
+        f"The query could return about {cost} objects; at most {maximum} are allowed "
+        "(limit maxCost). Ask for smaller pages (first) or fewer nested lists.",
+        limit="maxCost",
+        maximum=maximum,
+        actual=cost,
+    )
 
 
 def _too_deep(maximum: int, actual: int) -> QueryLimitError:

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import DEMO_USER_ID
 from tests.support.browser import connect
 from tests.support.fixtures import http_fixture, sandbox_fixture, server_fixture
-from tests.support.server import LiveServer
+from tests.support.server import LiveServer, serve_ledgergraph
 
 
 async def _connect_acme(server: LiveServer, http: httpx.AsyncClient) -> None:
@@ -20,6 +22,22 @@ sandbox = sandbox_fixture()
 http = http_fixture(timeout=60)
 # Tenant ``acme`` connected to the demo user, on its British business.
 server = server_fixture(prepare=_connect_acme)
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def each_store_server(
+    request: pytest.FixtureRequest,
+    sandbox: RunningSandbox,
+    redis_url: str,
+    key_prefix: str,
+    http: httpx.AsyncClient,
+) -> AsyncIterator[LiveServer]:
+    """Like ``server``, once on the in-memory store and once on Redis (whose reads are real
+    round trips: what could split a batch there cannot in memory)."""
+    url = redis_url if request.param == "redis" else None
+    async with serve_ledgergraph(sandbox, redis_url=url, prefix=key_prefix) as live:
+        await _connect_acme(live, http)
+        yield live
 
 
 def business_in(sandbox: RunningSandbox, country: str) -> str:

@@ -1,5 +1,7 @@
-"""``node(id:)`` resolves every type; a malformed ID is BAD_USER_INPUT, and an unknown or
-foreign object is null (as Relay specifies), found out without Sage calls where possible."""
+"""``node(id:)`` and ``nodes(ids:)`` resolve every type; a malformed ID is BAD_USER_INPUT, and
+an unknown or foreign object is null (as Relay specifies), found out without Sage calls where
+possible. Many IDs in one query — aliases or ``nodes`` — are one batch: the fewest Sage calls,
+on either store."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ import base64
 import httpx
 import pytest
 
+from ledgergraph.ids import MAX_NODE_IDS
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import SOLO_USER_ID
-from tests.queries.conftest import data, reset_stats, sage_calls
+from ledgergraph.types import TenantId
+from tests.queries.conftest import business_in, data, reset_stats, sage_calls
 from tests.support.browser import connect
 from tests.support.server import LiveServer
 
@@ -27,6 +31,8 @@ FIRST_OF_EACH = """{
   bankAccounts(first: 1) { nodes { id } }
 }"""
 NODE = "query($id: ID!) { node(id: $id) { __typename id } }"
+PAGE = """query($after: String) { contacts(first: 200, after: $after) {
+  totalCount pageInfo { endCursor } nodes { id } } }"""
 TYPES = {
     "business": "Business",
     "contacts": "Contact",
@@ -84,7 +90,8 @@ async def test_another_tenants_id_is_null_without_asking_sage(
 
     body = await server.graphql(http, "acme", NODE, {"id": their_contact})
 
-    assert body == {"data": {"node": None}}
+    assert body["data"] == {"node": None}
+    assert "errors" not in body
     assert await sage_calls(http, sandbox) == {}
 
 
@@ -94,4 +101,84 @@ async def test_an_unknown_object_is_null(server: LiveServer, http: httpx.AsyncCl
     kind, business, _ = raw.split(":")
     missing = base64.urlsafe_b64encode(f"{kind}:{business}:{'0' * 32}".encode()).decode()
     body = await server.graphql(http, "acme", NODE, {"id": missing.rstrip("=")})
-    assert body == {"data": {"node": None}}
+    assert body["data"] == {"node": None}
+    assert "errors" not in body
+
+
+def by_id(ids: list[str], shape: str) -> str:
+    """A query reading ``ids`` as aliases of ``node(id:)`` or as one ``nodes(ids:)``."""
+    selection = "{ id ... on Contact { name } }"
+    if shape == "aliases":
+        return (
+            "{ " + " ".join(f'n{i}: node(id: "{v}") {selection}' for i, v in enumerate(ids)) + " }"
+        )
+    return "query($ids: [ID!]!) { nodes(ids: $ids) " + selection + " }"
+
+
+@pytest.mark.parametrize("shape", ["aliases", "nodes"])
+async def test_fifty_contacts_by_id_cost_the_pages_of_their_list(
+    each_store_server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient, shape: str
+) -> None:
+    server = each_store_server
+    first = await data(server, http, PAGE, after=None)
+    second = await data(server, http, PAGE, after=first["contacts"]["pageInfo"]["endCursor"])
+    # Half from each of the list's two pages: no single page holds them all.
+    ids = [n["id"] for n in first["contacts"]["nodes"][-25:] + second["contacts"]["nodes"][:25]]
+    assert server.runtime is not None
+    await server.runtime.sage.invalidate(TenantId("acme"), business_in(sandbox, "GB"), "contacts")
+    await reset_stats(http, sandbox)
+
+    body = await server.graphql(http, "acme", by_id(ids, shape), {"ids": ids})
+
+    assert "errors" not in body, body["errors"]
+    found = list(body["data"].values()) if shape == "aliases" else body["data"]["nodes"]
+    assert [node["id"] for node in found] == ids
+    assert all(node["name"] for node in found)
+    total = first["contacts"]["totalCount"]
+    assert 200 < total <= 400
+    # The fewest calls: the list's two pages (one GET per contact would be fifty).
+    assert sum((await sage_calls(http, sandbox)).values()) == 2
+
+
+async def test_nodes_answers_in_order_with_null_for_what_is_not_there(
+    server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient
+) -> None:
+    found = await data(server, http, FIRST_OF_EACH)
+    known = [found["business"]["id"]] + [
+        found[field]["nodes"][0]["id"] for field in TYPES if field != "business"
+    ]
+    raw = base64.urlsafe_b64decode(found["contacts"]["nodes"][0]["id"] + "==").decode()
+    kind, business, _ = raw.split(":")
+    missing = base64.urlsafe_b64encode(f"{kind}:{business}:{'0' * 32}".encode()).decode()
+    ids = [*known, missing, "not-an-id", known[1]]
+
+    body = await server.graphql(
+        http, "acme", "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }", {"ids": ids}
+    )
+
+    nodes = body["data"]["nodes"]
+    assert [n and n["id"] for n in nodes] == [*known, None, None, known[1]]
+    assert [n and n["__typename"] for n in nodes[: len(known)]] == list(TYPES.values())
+    (error,) = body["errors"]
+    assert error["path"] == ["nodes", len(known) + 1]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["field"] == f"ids[{len(known) + 1}]"
+
+
+async def test_too_many_ids_are_refused_naming_the_argument_without_asking_sage(
+    server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient
+) -> None:
+    contact = (await data(server, http, "{ contacts(first: 1) { nodes { id } } }"))["contacts"]
+    await reset_stats(http, sandbox)
+
+    body = await server.graphql(
+        http,
+        "acme",
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+        {"ids": [contact["nodes"][0]["id"]] * (MAX_NODE_IDS + 1)},
+    )
+
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert body["errors"][0]["extensions"]["field"] == "ids"
+    assert await sage_calls(http, sandbox) == {}

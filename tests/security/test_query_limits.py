@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ledgergraph import ids
 from ledgergraph.sandbox import RunningSandbox
 from tests.security.helpers import Answer, Tenant, post, sage_api_calls
 from tests.support.server import LiveServer
@@ -21,6 +22,11 @@ pytestmark = pytest.mark.redis
 REFUSAL_BUDGET = 0.050
 TRIES = 5
 _unique = itertools.count()
+
+
+def _unknown_id(i: int) -> str:
+    """A well-formed global ID of a contact in a business nobody has: null, no Sage call."""
+    return ids.encode("Contact", "0" * 32, f"{i:032x}")
 
 
 def _nested(levels: int) -> str:
@@ -95,6 +101,25 @@ BOMBS: dict[str, tuple[str, dict[str, Any], str, str | None]] = {
         {},
         "QUERY_TOO_COMPLEX",
         "maxFieldRepeats",
+    ),
+    "aliased-nodes-with-heavy-lists": (
+        "{"
+        + " ".join(
+            f'n{i}: node(id: "{_unknown_id(i)}") {{ ... on Contact {{ invoices(first: 200) '
+            "{ nodes { lines { taxRate { name } } } } } }"
+            for i in range(40)
+        )
+        + "}",
+        {},
+        "QUERY_TOO_COMPLEX",
+        "maxCost",
+    ),
+    "nested-lists-sized-by-variables": (
+        "query($n: Int) { payments(first: $n) { nodes { allocations { document { lines "
+        "{ taxRate { name } item { name } } } } } } }",
+        {"n": 200},
+        "QUERY_TOO_COMPLEX",
+        "maxCost",
     ),
     "comment-flood": ("#\n" * 1000 + "{ __typename }", {}, "QUERY_TOO_LARGE", "maxComments"),
     "huge-source": (
@@ -174,6 +199,17 @@ ORDINARY = {
         "{ customers: contacts(kind: CUSTOMER, first: 3) { totalCount } "
         "suppliers: contacts(kind: SUPPLIER, first: 3) { totalCount } }",
         {},
+    ),
+    # Relay refetches many objects by aliases of node: they do not count against maxAliases.
+    "fifty-node-aliases": (
+        "{" + " ".join(f'n{i}: node(id: "{_unknown_id(i)}") {{ id }}' for i in range(50)) + "}",
+        {},
+    ),
+    # Variables that keep nested lists small fit, though their largest values would not.
+    "nested-lists-sized-by-variables": (
+        "query($contacts: Int, $last: Int) { contacts(first: $contacts) { nodes { name "
+        "invoices(first: $last) { nodes { number lines { description } } } } } }",
+        {"contacts": 50, "last": 5},
     ),
 }
 

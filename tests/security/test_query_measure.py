@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import strawberry.schema.schema as strawberry_schema
 from graphql import parse
 
 from ledgergraph.api import build_schema, schema
-from ledgergraph.security.cost import CostModel, count_aliases, measure, repeated_field_work
+from ledgergraph.security.cost import (
+    CostModel,
+    count_aliases,
+    lookups,
+    measure,
+    repeated_field_work,
+)
 from ledgergraph.security.limits import QueryLimits, SchemaSecurity, validation_rules
 
 GRAPHQL_SCHEMA = schema._schema
@@ -39,6 +45,18 @@ MEASURES = {
         2,
         20,
     ),
+    "nodes-by-ids-written": ('{ nodes(ids: ["a", "b", "c"]) { id } }', 2, 3),
+    "nodes-by-ids-in-a-variable": ("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", 2, 100),
+    "reverse-relation-per-parent": (
+        "{ contacts(first: 50) { nodes { invoices(first: 5) { nodes { number } } } } }",
+        5,
+        50 * (1 + 1 * (1 + 5 * (1 + 1))),
+    ),
+    "declared-list-sizes": (
+        "{ invoices(first: 10) { nodes { payments { allocations { amount { amount } } } } } }",
+        6,
+        10 * (1 + 1 * (1 + 5 * (1 + 5 * (1 + 1)))),
+    ),
 }
 
 
@@ -58,6 +76,49 @@ def test_depth_and_cost_estimates(query: str, depth: int, cost: int) -> None:
 )
 def test_aliases_are_counted_as_written(query: str, aliases: int) -> None:
     assert count_aliases(parse(query)) == aliases
+    assert count_aliases(parse(query), GRAPHQL_SCHEMA) == aliases
+
+
+VARIABLES = """query($n: Int, $m: Int = 5) {
+  contacts(first: $n) { nodes { invoices(first: $m) { totalCount } } } }"""
+
+
+@pytest.mark.parametrize(
+    ("variables", "unknown", "cost"),
+    [
+        ({"n": 7, "m": 2}, "most", 7 * (1 + 1 * (1 + 2))),
+        ({"n": 7}, "most", 7 * (1 + 1 * (1 + 5))),  # $m takes its default
+        ({}, "most", 20 * (1 + 1 * (1 + 5))),  # first: null is the default page
+        (None, "most", 200 * (1 + 1 * (1 + 200))),
+        (None, "least", 1 * (1 + 1 * (1 + 1))),
+    ],
+)
+def test_a_variables_value_is_what_its_first_costs(
+    variables: dict[str, int] | None, unknown: Literal["most", "least"], cost: int
+) -> None:
+    found = measure(
+        GRAPHQL_SCHEMA, parse(VARIABLES), CostModel(), variables=variables, unknown=unknown
+    )
+    assert found.cost == cost
+
+
+@pytest.mark.parametrize(
+    ("query", "aliases"),
+    [
+        ('{ a: node(id: "x") { id } b: nodes(ids: ["y"]) { id } c: contacts { totalCount } }', 1),
+        ('{ a: node(id: "x") { i: id } b: invoice(id: "y") { n: number } }', 2),
+        ('{ ...F } fragment F on Query { a: node(id: "x") { id } b: contact(id: "y") { id } }', 0),
+        ("{ connection { business { a: id } } }", 1),
+    ],
+)
+def test_aliases_of_root_lookups_by_id_do_not_count(query: str, aliases: int) -> None:
+    assert count_aliases(parse(query), GRAPHQL_SCHEMA) == aliases
+
+
+def test_the_root_lookups_by_id_are_the_fields_that_take_only_ids() -> None:
+    found = lookups(GRAPHQL_SCHEMA)
+    assert {"node", "nodes", "contact", "invoice", "bill", "payment", "journal"} <= found
+    assert not {"contacts", "invoices", "connection", "businesses"} & found
 
 
 @pytest.mark.parametrize(

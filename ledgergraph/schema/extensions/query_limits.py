@@ -7,7 +7,9 @@
   validated once;
 * ``AddValidationRules`` with the limit rules (built once per configuration, so the validation
   cache, keyed by the rule classes, keeps hitting; Strawberry's ``QueryDepthLimiter`` and
-  ``MaxAliasesLimiter`` build new rule classes per instance and defeat it).
+  ``MaxAliasesLimiter`` build new rule classes per instance and defeat it);
+* ``VariableCost`` — the cost limit once the request's variables are known (validation, cached
+  per document, cannot see them), before any resolver runs.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from ledgergraph.security.limits import QueryLimits, validation_rules
+from ledgergraph.security.limits import QueryLimits, check_variables, validation_rules
 
-__all__ = ["ParseLimits", "query_limit_extensions"]
+__all__ = ["ParseLimits", "VariableCost", "query_limit_extensions"]
 
 
 class ParseLimits(SchemaExtension):
@@ -38,6 +40,23 @@ class ParseLimits(SchemaExtension):
         # all three limits, and Strawberry passes the dict on as it is.
         options = cast(dict[str, int], self.execution_context.parse_options)
         options.update(self._options)
+        yield
+
+
+class VariableCost(SchemaExtension):
+    """Refuses, before it runs, an operation whose variables make it cost more than allowed."""
+
+    def __init__(self, limits: QueryLimits) -> None:
+        self._limits = limits
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        document = execution.graphql_document
+        if document is not None:
+            schema = execution.schema._schema
+            error = check_variables(schema, document, execution.variables, self._limits)
+            if error is not None:
+                raise error
         yield
 
 
@@ -55,4 +74,5 @@ def query_limit_extensions(
         lambda: ParserCache(maxsize=parser_cache_size),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=validation_cache_size),
+        lambda: VariableCost(limits),
     ]
