@@ -20,7 +20,12 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from ledgergraph import model
-from ledgergraph.connectors.sage.mapping import journals
+from ledgergraph.connectors.sage.mapping import (
+    contact_people,
+    journals,
+    purchase_credit_notes,
+    quotes,
+)
 from ledgergraph.connectors.sage.resources import Resource
 from ledgergraph.types import BusinessRef
 
@@ -29,13 +34,18 @@ __all__ = [
     "BILL",
     "BUSINESS",
     "CONTACT",
+    "CONTACT_ADDRESS",
+    "CONTACT_PERSON",
     "CREDIT_NOTE",
+    "ESTIMATE",
     "INVOICE",
     "ITEM",
     "JOURNAL",
     "KINDS",
     "LEDGER_ACCOUNT",
     "PAYMENT",
+    "QUOTE",
+    "SUPPLIER_CREDIT_NOTE",
     "TAX_RATE",
     "Listing",
     "Loading",
@@ -56,6 +66,7 @@ class ObjectType(StrEnum):
     PAYMENT = "PAYMENT"
     ITEM = "ITEM"
     JOURNAL = "JOURNAL"
+    SUPPLIER_CREDIT_NOTE = "SUPPLIER_CREDIT_NOTE"
     CONNECTION = "CONNECTION"
 
 
@@ -97,6 +108,29 @@ TAX_RATES = Resource("tax_rates", "tax_rate", lambda m, p: m.tax_rate(p))
 BANK_ACCOUNTS = Resource("bank_accounts", "bank_account", lambda m, p: m.bank_account(p))
 JOURNALS = Resource(
     "journals", "journal", lambda m, p: journals.journal(p, m.business_id, currency=m.currency)
+)
+PURCHASE_CREDIT_NOTES = Resource(
+    "purchase_credit_notes",
+    "purchase_credit_note",
+    lambda m, p: purchase_credit_notes.supplier_credit_note(p, m.business_id, currency=m.currency),
+)
+ADDRESSES = Resource(
+    "addresses", "address", lambda m, p: contact_people.contact_address(p, m.business_id)
+)
+CONTACT_PERSONS = Resource(
+    "contact_persons",
+    "contact_person",
+    lambda m, p: contact_people.contact_person(p, m.business_id),
+)
+SALES_QUOTES = Resource(
+    "sales_quotes",
+    "sales_quote",
+    lambda m, p: quotes.quote(p, m.business_id, currency=m.currency),
+)
+SALES_ESTIMATES = Resource(
+    "sales_estimates",
+    "sales_estimate",
+    lambda m, p: quotes.estimate(p, m.business_id, currency=m.currency),
 )
 
 
@@ -141,7 +175,13 @@ class ObjectKind:
 
 
 CONTACT = ObjectKind(
-    "Contact", model.Contact, (CONTACTS,), Loading.BY_ID, event_type=ObjectType.CONTACT
+    "Contact",
+    model.Contact,
+    (CONTACTS,),
+    Loading.BY_ID,
+    event_type=ObjectType.CONTACT,
+    # A contact's write changes its addresses and main person, which Sage lists apart too.
+    also_stale=(ADDRESSES, CONTACT_PERSONS),
 )
 INVOICE = ObjectKind(
     "Invoice",
@@ -173,7 +213,14 @@ PAYMENT = ObjectKind(
     (CONTACT_PAYMENTS,),
     Loading.BY_ID,
     event_type=ObjectType.PAYMENT,
-    also_stale=(SALES_INVOICES, PURCHASE_INVOICES, SALES_CREDIT_NOTES, CONTACTS, BANK_ACCOUNTS),
+    also_stale=(
+        SALES_INVOICES,
+        PURCHASE_INVOICES,
+        SALES_CREDIT_NOTES,
+        PURCHASE_CREDIT_NOTES,
+        CONTACTS,
+        BANK_ACCOUNTS,
+    ),
 )
 ITEM = ObjectKind(
     "Item", model.Item, (PRODUCTS, SERVICES), Loading.BY_ID, event_type=ObjectType.ITEM
@@ -195,6 +242,26 @@ JOURNAL = ObjectKind(
         "journals", "journal", "Manual journals: balanced debits and credits to ledger accounts."
     ),
 )
+SUPPLIER_CREDIT_NOTE = ObjectKind(
+    "SupplierCreditNote",
+    purchase_credit_notes.SupplierCreditNote,
+    (PURCHASE_CREDIT_NOTES,),
+    Loading.BY_ID,
+    event_type=ObjectType.SUPPLIER_CREDIT_NOTE,
+    also_stale=(CONTACTS,),
+)
+# Not polled: Sage's quote and estimate lists take no ``deleted_since``, so a poll could not
+# see one deleted.
+QUOTE = ObjectKind("Quote", quotes.Quote, (SALES_QUOTES,), Loading.BY_ID)
+ESTIMATE = ObjectKind("Estimate", quotes.Estimate, (SALES_ESTIMATES,), Loading.BY_ID)
+# Read as whole lists: a page of contacts asks for its addresses and people in one read of
+# each list, whatever the number of contacts. Not polled (a contact's own change is).
+CONTACT_ADDRESS = ObjectKind(
+    "ContactAddress", contact_people.ContactAddress, (ADDRESSES,), Loading.WHOLE_LIST
+)
+CONTACT_PERSON = ObjectKind(
+    "ContactPerson", contact_people.ContactPerson, (CONTACT_PERSONS,), Loading.WHOLE_LIST
+)
 BUSINESS = ObjectKind("Business", BusinessRef, (), Loading.CONNECTION)
 
 KINDS: tuple[ObjectKind, ...] = (
@@ -208,6 +275,11 @@ KINDS: tuple[ObjectKind, ...] = (
     TAX_RATE,
     BANK_ACCOUNT,
     JOURNAL,
+    SUPPLIER_CREDIT_NOTE,
+    QUOTE,
+    ESTIMATE,
+    CONTACT_ADDRESS,
+    CONTACT_PERSON,
     BUSINESS,
 )
 _BY_NAME = {kind.type_name: kind for kind in KINDS}

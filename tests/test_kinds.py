@@ -34,7 +34,10 @@ def test_the_poller_watches_every_resource_of_every_evented_kind() -> None:
 @pytest.mark.parametrize(
     ("kind", "stale"),
     [
-        (kinds.CONTACT, ("contacts",)),
+        # A contact's write changes the addresses and people Sage also lists apart.
+        (kinds.CONTACT, ("contacts", "addresses", "contact_persons")),
+        (kinds.SUPPLIER_CREDIT_NOTE, ("purchase_credit_notes", "contacts")),
+        (kinds.QUOTE, ("sales_quotes",)),
         (kinds.INVOICE, ("sales_invoices", "contacts")),
         (
             kinds.PAYMENT,
@@ -43,6 +46,7 @@ def test_the_poller_watches_every_resource_of_every_evented_kind() -> None:
                 "sales_invoices",
                 "purchase_invoices",
                 "sales_credit_notes",
+                "purchase_credit_notes",
                 "contacts",
                 "bank_accounts",
             ),

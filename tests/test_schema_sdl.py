@@ -20,7 +20,17 @@ def test_core_root_fields_exist() -> None:
     assert query is not None
     names = {f.graphql_name or f.python_name for f in query.fields}  # type: ignore[union-attr]
     core = "connection businesses business contacts contact invoices invoice bills payments"
-    assert set(core.split()) | {"ledgerAccounts", "taxRates", "items", "node"} <= {
+    assert set(core.split()) | {"ledgerAccounts", "taxRates", "items", "node", "nodes"} <= {
         n if "_" not in n else "".join(p.title() if i else p for i, p in enumerate(n.split("_")))
         for n in names
     }
+
+
+def test_reverse_relations_are_in_the_schema() -> None:
+    sdl = schema.as_str()
+    contact = sdl[sdl.index("type Contact implements Node {") :]
+    contact = contact[: contact.index("\n}")]
+    for field in ("invoices(", "bills(", "creditNotes("):
+        assert field in contact
+    document = sdl[sdl.index("interface Document implements Node {") :]
+    assert "payments: [Payment!]" in document[: document.index("\n}")]

@@ -19,6 +19,7 @@ from ledgergraph.api.subscription import Subscription
 from ledgergraph.schema import object_types
 from ledgergraph.schema.base import LedgerGraphSchema
 from ledgergraph.schema.decimal_scalar import DECIMAL
+from ledgergraph.schema.extensions.cost_report import CostReport, max_age
 from ledgergraph.schema.extensions.error_codes import ErrorCodes
 from ledgergraph.schema.extensions.idempotent_replay import IdempotentReplay
 from ledgergraph.schema.extensions.observability import observability_extensions
@@ -42,6 +43,7 @@ def build_schema(security: SchemaSecurity = SchemaSecurity()) -> strawberry.Sche
             IdempotentReplay,
             CredentialScopes,
             *observability_extensions(),
+            CostReport,
             *query_limit_extensions(
                 security.limits,
                 introspection=security.introspection,
@@ -50,6 +52,7 @@ def build_schema(security: SchemaSecurity = SchemaSecurity()) -> strawberry.Sche
             ),
         ],
         types=object_types(),
+        directives=[max_age],
         config=StrawberryConfig(auto_camel_case=True),
         scalar_overrides={Decimal: DECIMAL},
     )

@@ -15,8 +15,13 @@ from ledgergraph.resolvers.mapping_overrides import (
     resolve_set_mapping_override,
 )
 from ledgergraph.resolvers.mutations.create_contact import create_contact
+from ledgergraph.resolvers.mutations.create_estimate import create_estimate
 from ledgergraph.resolvers.mutations.create_journal import create_journal
 from ledgergraph.resolvers.mutations.create_payment import create_payment
+from ledgergraph.resolvers.mutations.create_quote import create_quote
+from ledgergraph.resolvers.mutations.create_supplier_credit_note import (
+    create_supplier_credit_note,
+)
 from ledgergraph.resolvers.mutations.documents import (
     create_bill,
     create_credit_note,
@@ -30,6 +35,8 @@ from ledgergraph.schema.documents import Bill, CreditNote, Invoice
 from ledgergraph.schema.journal import Journal
 from ledgergraph.schema.mapping import MappingOverride
 from ledgergraph.schema.payment import Payment
+from ledgergraph.schema.quotes import Estimate, Quote
+from ledgergraph.schema.supplier_credit_note import SupplierCreditNote
 
 
 @strawberry.type
@@ -76,6 +83,19 @@ class Mutation:
     )
     create_credit_note: CreditNote = strawberry.mutation(
         resolver=create_credit_note, description="Create a sales credit note."
+    )
+    create_supplier_credit_note: SupplierCreditNote = strawberry.mutation(
+        resolver=create_supplier_credit_note,
+        description="Record a purchase credit note (a credit note from a supplier).",
+    )
+    create_quote: Quote = strawberry.mutation(
+        resolver=create_quote,
+        description="Create a sales quote (PENDING, or DRAFT with draft: true); its expiry "
+        "date must not come before its date.",
+    )
+    create_estimate: Estimate = strawberry.mutation(
+        resolver=create_estimate,
+        description="Create a sales estimate, as createQuote creates a quote.",
     )
     create_payment: Payment = strawberry.mutation(
         resolver=create_payment,

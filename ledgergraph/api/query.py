@@ -15,6 +15,7 @@ from strawberry.types.field import StrawberryField
 
 from ledgergraph import kinds
 from ledgergraph.resolvers import queries as q
+from ledgergraph.resolvers import quotes as quote_lists
 from ledgergraph.resolvers.businesses import resolve_business, resolve_businesses
 from ledgergraph.resolvers.connection import resolve_connection
 from ledgergraph.resolvers.mapping_overrides import resolve_mapping_overrides
@@ -27,7 +28,9 @@ from ledgergraph.schema.documents import Bill, CreditNote, Invoice
 from ledgergraph.schema.mapping import MappingOverride
 from ledgergraph.schema.node import Node
 from ledgergraph.schema.payment import Payment
+from ledgergraph.schema.quotes import Estimate, Quote
 from ledgergraph.schema.relay import ListPage
+from ledgergraph.schema.supplier_credit_note import SupplierCreditNote
 
 
 @strawberry.type
@@ -64,6 +67,21 @@ class _Written:
         resolver=q.resolve_credit_notes, description="Sales credit notes."
     )
     credit_note: CreditNote = strawberry.field(resolver=q.by_id(kinds.CREDIT_NOTE))
+    supplier_credit_notes: ListPage[SupplierCreditNote] | None = strawberry.field(
+        resolver=q.resolve_supplier_credit_notes,
+        description="Purchase credit notes (credit notes from suppliers).",
+    )
+    supplier_credit_note: SupplierCreditNote = strawberry.field(
+        resolver=q.by_id(kinds.SUPPLIER_CREDIT_NOTE)
+    )
+    quotes: ListPage[Quote] | None = strawberry.field(
+        resolver=quote_lists.resolve_quotes, description="Sales quotes."
+    )
+    quote: Quote = strawberry.field(resolver=q.by_id(kinds.QUOTE))
+    estimates: ListPage[Estimate] | None = strawberry.field(
+        resolver=quote_lists.resolve_estimates, description="Sales estimates."
+    )
+    estimate: Estimate = strawberry.field(resolver=q.by_id(kinds.ESTIMATE))
     payments: ListPage[Payment] | None = strawberry.field(
         resolver=q.resolve_payments, description="Customer receipts, supplier payments, refunds."
     )
@@ -81,7 +99,14 @@ class _Written:
     node: Node | None = strawberry.field(
         resolver=q.resolve_node,
         description="Any object by its global ID; null when it does not exist (any more) or "
-        "is not visible to this tenant.",
+        "is not visible to this tenant. Many node fields (aliases) in one query are read "
+        "in one batch.",
+    )
+    nodes: list[Node | None] = strawberry.field(
+        resolver=q.resolve_nodes,
+        description="Objects by their global IDs (Relay), in the order asked, read in one "
+        "batch: null where node(id:) would be null; a malformed ID is null with a "
+        "BAD_USER_INPUT error at its index.",
     )
 
 

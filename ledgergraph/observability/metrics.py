@@ -168,8 +168,7 @@ SAGE_IN_FLIGHT = Gauge(
 )
 SAGE_BUDGET_CALLS = Counter(
     "ledgergraph_sage_budget_calls",
-    "Sage calls counted against the app's daily budget, by priority (token refreshes as "
-    "refresh).",
+    "Sage calls counted against the app's daily budget, by priority (token refreshes as refresh).",
     ["priority"],
 )
 SAGE_BUDGET_USED = Gauge(

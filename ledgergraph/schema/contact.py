@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from ledgergraph import model
-from ledgergraph.kinds import CONTACT
+from ledgergraph.kinds import BILL, CONTACT, CREDIT_NOTE, INVOICE
+from ledgergraph.schema.contact_people import (
+    ContactAddress,
+    ContactPerson,
+    addresses_of,
+    people_of,
+)
 from ledgergraph.schema.enums import ContactKind
-from ledgergraph.schema.node import Node, recognises
+from ledgergraph.schema.node import Node, documents_naming, recognises
+from ledgergraph.schema.relay import ListPage
 from ledgergraph.schema.scalars import Address, Money
+
+if TYPE_CHECKING:
+    from ledgergraph.schema.documents import Bill, CreditNote, Invoice
+
+# The documents module imports this one: its types are named lazily.
+_DOCUMENTS = "ledgergraph.schema.documents"
 
 
 @strawberry.type(description="A customer and/or supplier of the business.")
@@ -38,5 +52,35 @@ class Contact(Node):
     @strawberry.field
     def is_supplier(self) -> bool:
         return model.ContactKind.SUPPLIER in self.kinds
+
+    invoices: ListPage[Annotated[Invoice, strawberry.lazy(_DOCUMENTS)]] | None = documents_naming(
+        INVOICE,
+        description="The contact's sales invoices, newest first (by date, then by "
+        "creation). The contacts of a page share one read: one Sage call per contact or "
+        "the whole list's pages, whichever is fewer.",
+    )
+    bills: ListPage[Annotated[Bill, strawberry.lazy(_DOCUMENTS)]] | None = documents_naming(
+        BILL,
+        description="The contact's purchase invoices (bills), newest first (by date, then by "
+        "creation); read for all the contacts of a page at once, like invoices.",
+    )
+    credit_notes: ListPage[Annotated[CreditNote, strawberry.lazy(_DOCUMENTS)]] | None = (
+        documents_naming(
+            CREDIT_NOTE,
+            description="The contact's sales credit notes, newest first (by date, then by "
+            "creation); read for all the contacts of a page at once, like invoices.",
+        )
+    )
+
+    addresses: list[ContactAddress] = strawberry.field(
+        resolver=addresses_of,
+        description="Every address of the contact (main, delivery and others). The contacts "
+        "of a page share one read of Sage's address list.",
+    )
+    contact_persons: list[ContactPerson] = strawberry.field(
+        resolver=people_of,
+        description="The people at the contact's addresses. The contacts of a page share one "
+        "read of Sage's address and contact person lists.",
+    )
 
     is_type_of = recognises(CONTACT)

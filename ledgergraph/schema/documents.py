@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -12,9 +12,12 @@ from ledgergraph import kinds, model
 from ledgergraph.schema.accounting import Item, LedgerAccount, TaxRate
 from ledgergraph.schema.contact import Contact
 from ledgergraph.schema.enums import DocumentStatus
-from ledgergraph.schema.node import Node, follows, recognises
+from ledgergraph.schema.node import Node, follows, payments_allocated, recognises
 from ledgergraph.schema.request import Info
 from ledgergraph.schema.scalars import Money
+
+if TYPE_CHECKING:
+    from ledgergraph.schema.payment import Payment
 
 strawberry.enum(
     model.DocumentOrder,
@@ -91,6 +94,14 @@ class Document(Node):
     shipping: Shipping | None = strawberry.field(
         description="Shipping charged on the document; null where Sage has none for the kind "
         "(bills). Lines' totals plus shipping equal the document's totals."
+    )
+    # The payment module imports this one: Payment is named lazily.
+    payments: list[Annotated[Payment, strawberry.lazy("ledgergraph.schema.payment")]] | None = (
+        payments_allocated(
+            description="The payments (receipts, supplier payments, refunds) allocated to "
+            "this document, newest first (by date, then by creation). The documents of a page "
+            "share one read of their contacts' payments; nothing paid costs no call."
+        )
     )
 
 

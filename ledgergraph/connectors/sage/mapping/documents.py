@@ -1,4 +1,8 @@
-"""Sage sales/purchase invoices and sales credit notes → ``Invoice``, ``Bill``, ``CreditNote``."""
+"""Sage sales/purchase invoices and sales credit notes → ``Invoice``, ``Bill``, ``CreditNote``.
+
+``document`` maps any of Sage's invoice-like artefacts; later kinds (purchase credit notes,
+quotes) build on it and on ``line_item``/``shipping`` from their own mapping modules.
+"""
 
 from __future__ import annotations
 
@@ -118,10 +122,19 @@ def _currency(data: Payload, fallback: str | None, resource: str) -> str:
     return currency
 
 
+def document_contact(data: Payload) -> Ref | None:
+    """The contact a document (or a quote) is for, named as the document shows it."""
+    contact = ref(data, "contact")
+    if contact is None:
+        return None
+    # The embedded contact shows "Name (REF)"; the document's own snapshot is the name.
+    return Ref(contact.id, text(data, "contact_name") or contact.displayed_as)
+
+
 _D = TypeVar("_D", bound=Document)
 
 
-def _document(
+def document(
     cls: type[_D],
     data: Payload,
     business_id: str,
@@ -135,10 +148,7 @@ def _document(
     currency = ref_id(data, "currency") or fallback_currency
     if currency is None:
         raise PayloadError(f"{resource}: no currency in the payload and no base currency given")
-    contact = ref(data, "contact")
-    if contact is not None:
-        # The embedded contact shows "Name (REF)"; the document's own snapshot is the name.
-        contact = Ref(contact.id, text(data, "contact_name") or contact.displayed_as)
+    contact = document_contact(data)
     total = decimal_or_zero(data, "total_amount")
     paid = decimal(data, "total_paid")
     if paid is None:
@@ -174,7 +184,7 @@ def _document(
 
 def invoice(data: Payload, business_id: str, *, currency: str | None = None) -> Invoice:
     """An ``Invoice`` from a ``/sales_invoices`` item; ``currency``: the base currency fallback."""
-    return _document(
+    return document(
         Invoice,
         data,
         business_id,
@@ -191,7 +201,7 @@ def bill(data: Payload, business_id: str, *, currency: str | None = None) -> Bil
     Sage generates no number for a purchase invoice: its ``reference`` (what Sage displays) is
     the number.
     """
-    return _document(
+    return document(
         Bill,
         data,
         business_id,
@@ -205,7 +215,7 @@ def bill(data: Payload, business_id: str, *, currency: str | None = None) -> Bil
 
 def credit_note(data: Payload, business_id: str, *, currency: str | None = None) -> CreditNote:
     """A ``CreditNote`` from a ``/sales_credit_notes`` item."""
-    return _document(
+    return document(
         CreditNote,
         data,
         business_id,

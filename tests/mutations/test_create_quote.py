@@ -1,0 +1,194 @@
+"""``createQuote`` and ``createEstimate``: a quote is created once per key in Sage's live
+countries, its lines priced and taxed as an invoice's; one Sage would refuse is refused,
+naming the field, before Sage is asked."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from ledgergraph.sandbox import RunningSandbox
+from ledgergraph.sandbox.books import DEMO_USER_ID, Books
+from ledgergraph.sandbox.books.records import ArtefactKind
+from tests.mutations.conftest import new_key
+from tests.queries.conftest import business_in
+from tests.support.browser import connect
+from tests.support.fixtures import sandbox_fixture, server_fixture
+from tests.support.server import LiveServer
+
+
+async def _connect_demo(server: LiveServer, http: httpx.AsyncClient) -> None:
+    british = business_in(server.sandbox, "GB")
+    await connect(http, server.url, server.token("acme"), user_id=DEMO_USER_ID, choose=british)
+
+
+# The demo user has a business in every country; ``acme`` writes to GB unless told otherwise.
+sandbox = sandbox_fixture(scale=0.1)
+server = server_fixture(prepare=_connect_demo, retry_max_delay=0.05)
+
+LIVE_COUNTRIES = ["GB", "IE", "CA"]
+# (mutation, sandbox kind)
+MUTATIONS = [
+    ("createQuote", ArtefactKind.SALES_QUOTE),
+    ("createEstimate", ArtefactKind.SALES_ESTIMATE),
+]
+IDS = ["quote", "estimate"]
+
+
+def mutation(name: str) -> str:
+    return f"""mutation($key: String, $input: QuoteInput!, $business: ID) {{
+      {name}(idempotencyKey: $key, input: $input, business: $business) {{
+        id remoteId number status expiryDate sent contact {{ remoteId }}
+        netAmount {{ amount }} taxAmount {{ amount }} totalAmount {{ amount currency }}
+        lines {{ netAmount {{ amount }} taxRate {{ kind }} ledgerAccount {{ roles }} }} }} }}"""
+
+
+def books_in(sandbox: RunningSandbox, country: str) -> Books:
+    return sandbox.world.businesses[business_in(sandbox, country)].books
+
+
+async def customer(server: LiveServer, http: httpx.AsyncClient, business: str) -> str:
+    query = "query($b: ID) { contacts(business: $b, kind: CUSTOMER, first: 1) { nodes { id } } }"
+    body = await server.graphql(http, "acme", query, {"b": business})
+    contact: str = body["data"]["contacts"]["nodes"][0]["id"]
+    return contact
+
+
+def quote_input(contact: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "contactId": contact,
+        "date": "2026-11-02",
+        "expiryDate": "2026-12-02",
+        "reference": "Kitchen refit",
+        "lines": [
+            {
+                "description": "Cabinets",
+                "quantity": "3",
+                "unitPrice": "120.00",
+                "taxKind": "STANDARD",
+                "accountRole": "SALES",
+            }
+        ],
+        **fields,
+    }
+
+
+async def create(
+    server: LiveServer, http: httpx.AsyncClient, name: str, data: dict[str, Any], **variables: Any
+) -> Any:
+    return await server.graphql(http, "acme", mutation(name), {"input": data, **variables})
+
+
+# Every live country for quotes; estimates share the writer, so two countries for them.
+CREATIONS = [(country, *MUTATIONS[0]) for country in LIVE_COUNTRIES] + [
+    ("GB", *MUTATIONS[1]),
+    ("CA", *MUTATIONS[1]),
+]
+
+
+@pytest.mark.parametrize(
+    ("country", "name", "kind"), CREATIONS, ids=lambda v: v if isinstance(v, str) else ""
+)
+async def test_a_quote_is_created_with_its_lines_taxed_as_an_invoice(
+    server: LiveServer,
+    sandbox: RunningSandbox,
+    http: httpx.AsyncClient,
+    country: str,
+    name: str,
+    kind: ArtefactKind,
+) -> None:
+    business = business_in(sandbox, country)
+    contact = await customer(server, http, business)
+    body = await create(server, http, name, quote_input(contact), key=new_key(), business=business)
+    assert "errors" not in body, body["errors"]
+    created = body["data"][name]
+    stored = books_in(sandbox, country).artefacts(kind)[created["remoteId"]]
+    assert created["number"] == stored.number
+    assert created["number"].startswith(kind.number_prefix)
+    assert created["status"] == "PENDING"
+    assert created["expiryDate"] == "2026-12-02"
+    assert Decimal(created["netAmount"]["amount"]) == stored.net_amount == Decimal("360.00")
+    assert Decimal(created["taxAmount"]["amount"]) == stored.tax_amount > 0
+    assert created["lines"][0]["taxRate"]["kind"] == "STANDARD"
+    assert "SALES" in created["lines"][0]["ledgerAccount"]["roles"]
+    assert created["totalAmount"]["currency"] == books_in(sandbox, country).base_currency_id()
+
+
+async def test_a_draft_quote_is_created_as_a_draft(
+    server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient
+) -> None:
+    contact = await customer(server, http, business_in(sandbox, "GB"))
+    body = await create(
+        server, http, "createQuote", quote_input(contact, draft=True), key=new_key()
+    )
+    assert "errors" not in body, body["errors"]
+    assert body["data"]["createQuote"]["status"] == "DRAFT"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "fields", "field"),
+    [
+        (*MUTATIONS[0], {"expiryDate": "2026-11-01"}, "input.expiryDate"),
+        (*MUTATIONS[1], {"expiryDate": "2026-11-01"}, "input.expiryDate"),
+        (*MUTATIONS[0], {"lines": []}, "input.lines"),
+        (
+            *MUTATIONS[0],
+            {"lines": [{"description": "x", "unitPrice": "5", "quantity": "0"}]},
+            "input.lines[0].quantity",
+        ),
+        (*MUTATIONS[1], {"contactId": "not-an-id"}, "input.contactId"),
+    ],
+    ids=[
+        "quote expires before its date",
+        "estimate expires before its date",
+        "no lines",
+        "zero quantity",
+        "bad contact id",
+    ],
+)
+async def test_a_quote_sage_would_refuse_is_refused_before_any_write(
+    server: LiveServer,
+    sandbox: RunningSandbox,
+    http: httpx.AsyncClient,
+    name: str,
+    kind: ArtefactKind,
+    fields: dict[str, Any],
+    field: str,
+) -> None:
+    contact = await customer(server, http, business_in(sandbox, "GB"))
+    before = dict(books_in(sandbox, "GB").artefacts(kind))
+    await http.post(f"{sandbox.url}/__sandbox/stats/reset")
+    body = await create(server, http, name, quote_input(contact, **fields), key=new_key())
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["field"] == field
+    assert books_in(sandbox, "GB").artefacts(kind) == before
+    stats = (await http.get(f"{sandbox.url}/__sandbox/stats")).json()["requests"]
+    assert not [call for call in stats if call.startswith("POST ")]
+
+
+@pytest.mark.parametrize(("name", "kind"), MUTATIONS, ids=IDS)
+async def test_a_retried_key_creates_one_quote_listed_at_once(
+    server: LiveServer,
+    sandbox: RunningSandbox,
+    http: httpx.AsyncClient,
+    name: str,
+    kind: ArtefactKind,
+) -> None:
+    contact = await customer(server, http, business_in(sandbox, "GB"))
+    before = len(books_in(sandbox, "GB").artefacts(kind))
+    key = new_key()
+    first = await create(server, http, name, quote_input(contact), key=key)
+    second = await create(server, http, name, quote_input(contact), key=key)
+    assert "errors" not in first, first["errors"]
+    assert second["data"] == first["data"]
+    assert second["extensions"]["idempotentReplay"] is True
+    assert len(books_in(sandbox, "GB").artefacts(kind)) == before + 1
+    many = "quotes" if name == "createQuote" else "estimates"
+    listed = await server.graphql(
+        http, "acme", f"{{ {many}(first: 200) {{ nodes {{ remoteId }} }} }}"
+    )
+    assert first["data"][name]["remoteId"] in {n["remoteId"] for n in listed["data"][many]["nodes"]}
