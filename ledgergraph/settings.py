@@ -67,10 +67,11 @@ class Settings(BaseSettings):
     )
     response_cache_default_ttl: float = 60.0
     response_cache_local_mb: int = Field(
-        default=64,
+        default=32,
         ge=0,
-        description="Megabytes of recently used cache entries each process also keeps in "
-        "memory (a warm hit then reads only a small generation key from Redis); 0: none.",
+        description="Megabytes of memory each process spends keeping recently used cache "
+        "entries, decoded, and the objects built from them (a warm hit then reads only a small "
+        "generation key from Redis); 0: none.",
     )
     dataloaders: bool = Field(
         default=True,

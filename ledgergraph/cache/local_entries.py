@@ -27,6 +27,10 @@ __all__ = ["LocalEntries", "LocalEntry"]
 
 # Not decoded yet (``None`` is valid JSON).
 UNDECODED: Any = object()
+# What an entry costs in memory per byte of its body once decoded (orjson's dicts and strings
+# take ~4.5x the JSON's bytes; the objects built from them, remembered by ``ObjectMemo`` while
+# the entry lives, about as much again): the byte budget is of memory, not of JSON.
+HELD_PER_BODY_BYTE = 8
 
 
 @dataclass(slots=True)
@@ -54,7 +58,7 @@ class LocalEntries:
 
     @property
     def size(self) -> tuple[int, int]:
-        """(entries, bytes) held now."""
+        """(entries, bytes of memory held now, as the budget counts them)."""
         return len(self._entries), self._bytes
 
     def get(self, key: str) -> LocalEntry | None:
@@ -71,11 +75,11 @@ class LocalEntries:
     def put(self, key: str, fetched_at: float, body: bytes, ttl: float) -> LocalEntry:
         """Keep ``body`` (unless it is too large to); the entry, kept or not."""
         entry = LocalEntry(fetched_at, body, fetched_at + ttl)
-        if len(body) > self._max_bytes // 4:
+        if _held(body) > self._max_bytes // 4:
             return entry  # one huge page would push out everything else
         self._drop(key)
         self._entries[key] = entry
-        self._bytes += len(body)
+        self._bytes += _held(body)
         while len(self._entries) > self._max_entries or self._bytes > self._max_bytes:
             oldest = next(iter(self._entries))
             self._drop(oldest)
@@ -84,4 +88,8 @@ class LocalEntries:
     def _drop(self, key: str) -> None:
         gone = self._entries.pop(key, None)
         if gone is not None:
-            self._bytes -= len(gone.body)
+            self._bytes -= _held(gone.body)
+
+
+def _held(body: bytes) -> int:
+    return len(body) * HELD_PER_BODY_BYTE

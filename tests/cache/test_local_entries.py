@@ -7,7 +7,10 @@ import time
 
 import pytest
 
-from ledgergraph.cache.local_entries import LocalEntries
+from ledgergraph.cache.local_entries import HELD_PER_BODY_BYTE, LocalEntries
+
+# The budget counts memory: an entry holds its body decoded, and what is built from it.
+HELD = HELD_PER_BODY_BYTE
 
 
 def test_an_entry_is_served_until_its_store_ttl_would_expire_it() -> None:
@@ -20,12 +23,16 @@ def test_an_entry_is_served_until_its_store_ttl_would_expire_it() -> None:
     assert (fresh.fetched_at, fresh.body) == (now, b"f")
     assert local.get("expired") is None
     assert local.get("absent") is None
-    assert local.size == (1, 1)
+    assert local.size == (1, HELD)
 
 
 @pytest.mark.parametrize(
     ("max_entries", "max_bytes", "kept"),
-    [(2, 1000, ["d", "e"]), (10, 80, ["b", "c", "d", "e"]), (10, 1000, ["a", "b", "c", "d", "e"])],
+    [
+        (2, 1000 * HELD, ["d", "e"]),
+        (10, 80 * HELD, ["b", "c", "d", "e"]),
+        (10, 1000 * HELD, ["a", "b", "c", "d", "e"]),
+    ],
 )
 def test_the_least_recently_used_entries_make_room(
     max_entries: int, max_bytes: int, kept: list[str]
@@ -47,7 +54,7 @@ def test_reading_an_entry_keeps_it_longer() -> None:
 
 
 def test_an_entry_too_large_for_a_quarter_of_the_budget_is_not_kept() -> None:
-    local = LocalEntries(max_bytes=400)
+    local = LocalEntries(max_bytes=400 * HELD)
     local.put("small", time.time(), b"s" * 100, ttl=60)
     local.put("huge", time.time(), b"h" * 101, ttl=60)
     assert local.get("huge") is None
@@ -58,4 +65,4 @@ def test_replacing_an_entry_counts_its_bytes_once() -> None:
     local = LocalEntries()
     local.put("a", time.time(), b"x" * 10, ttl=60)
     local.put("a", time.time(), b"y" * 20, ttl=60)
-    assert local.size == (1, 20)
+    assert local.size == (1, 20 * HELD)
