@@ -206,6 +206,10 @@ COLLECTIONS: list[tuple[str, str, dict[str, str]]] = [
     ("sales_estimates", "SalesEstimate", {}),
     ("addresses", "Address", {}),
     ("contact_persons", "ContactPerson", {}),
+    ("ledger_entries", "LedgerEntry", {}),
+    ("bank_transfers", "BankTransfer", {}),
+    ("bank_deposits", "BankDeposit", {}),
+    ("other_payments", "OtherPayment", {}),
 ]
 REFERENCE_LISTS: list[tuple[str, str]] = [
     ("currencies", "Base"),

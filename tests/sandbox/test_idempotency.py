@@ -147,6 +147,15 @@ BODIES: dict[str, Callable[[Refs], Json]] = {
             "nominal_code": 7777,
         }
     },
+    "other_payments": lambda r: {
+        "other_payment": {
+            "transaction_type_id": "OTHER_PAYMENT",
+            "date": "2025-01-31",
+            "bank_account_id": r.bank,
+            "total_amount": "12.50",
+            "payment_lines": [{"ledger_account_id": r.purchase_ledger, "total_amount": "12.50"}],
+        }
+    },
 }
 
 

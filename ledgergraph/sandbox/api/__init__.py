@@ -34,6 +34,12 @@ from ledgergraph.sandbox.api.resources.contact_people import ADDRESSES, CONTACT_
 from ledgergraph.sandbox.api.resources.contacts import CONTACTS
 from ledgergraph.sandbox.api.resources.journals import JOURNALS
 from ledgergraph.sandbox.api.resources.ledger_accounts import LEDGER_ACCOUNTS
+from ledgergraph.sandbox.api.resources.ledger_entries import LEDGER_ENTRIES
+from ledgergraph.sandbox.api.resources.money_movements import (
+    BANK_DEPOSITS,
+    BANK_TRANSFERS,
+    OTHER_PAYMENTS,
+)
 from ledgergraph.sandbox.api.resources.payments import CONTACT_PAYMENTS
 from ledgergraph.sandbox.api.resources.quotes import SALES_ESTIMATES, SALES_QUOTES
 from ledgergraph.sandbox.api.resources.reference_lists import REFERENCE_LISTS
@@ -62,6 +68,10 @@ RESOURCES: tuple[Resource[Any], ...] = (
     SALES_ESTIMATES,
     ADDRESSES,
     CONTACT_PERSONS,
+    BANK_TRANSFERS,
+    BANK_DEPOSITS,
+    OTHER_PAYMENTS,
+    LEDGER_ENTRIES,
 )
 SINGLETONS = (FINANCIAL_SETTINGS, BUSINESS_SETTINGS)
 

@@ -599,3 +599,82 @@ class BusinessSettings:
     management_centre_member: bool = False
     auxiliary_accounts_visible: bool = False
     wizard_complete: bool = True
+
+
+# -- money movements that are not contact payments -------------------------------------------
+
+
+@dataclass(slots=True, kw_only=True)
+class BankTransfer(Record):
+    """Money moved between two of the business's bank accounts (``/bank_transfers``)."""
+
+    from_bank_account_id: str
+    to_bank_account_id: str
+    date: Day
+    amount: Decimal
+    reference: str | None = None
+    description: str | None = None
+    transaction_id: str = ""
+
+
+@dataclass(slots=True, kw_only=True)
+class BankDeposit(Record):
+    """Cash and cheques taken from a cash account to the bank (``/bank_deposits``)."""
+
+    from_bank_account_id: str
+    to_bank_account_id: str
+    date: Day
+    reference: str
+    cash_amount: Decimal
+    cheque_amount: Decimal = ZERO
+    transaction_id: str = ""
+
+    @property
+    def total_amount(self) -> Decimal:
+        return self.cash_amount + self.cheque_amount
+
+
+@dataclass(frozen=True, slots=True)
+class OtherPaymentLine:
+    id: str
+    ledger_account_id: str
+    net_amount: Decimal
+    tax_amount: Decimal
+    tax_rate_id: str | None = None
+    details: str | None = None
+
+    @property
+    def total_amount(self) -> Decimal:
+        return self.net_amount + self.tax_amount
+
+
+@dataclass(slots=True, kw_only=True)
+class OtherPayment(Record):
+    """A bank payment or receipt straight to ledger accounts (``/other_payments``)."""
+
+    # OTHER_PAYMENT (money out) or OTHER_RECEIPT (money in).
+    transaction_type_id: str
+    bank_account_id: str
+    date: Day
+    lines: list[OtherPaymentLine] = field(default_factory=list)
+    contact_id: str | None = None
+    payment_method_id: str | None = None
+    reference: str | None = None
+    tax_address_region_id: str | None = None
+    transaction_id: str = ""
+
+    @property
+    def net_amount(self) -> Decimal:
+        return sum((line.net_amount for line in self.lines), ZERO)
+
+    @property
+    def tax_amount(self) -> Decimal:
+        return sum((line.tax_amount for line in self.lines), ZERO)
+
+    @property
+    def total_amount(self) -> Decimal:
+        return self.net_amount + self.tax_amount
+
+    @property
+    def money_in(self) -> bool:
+        return self.transaction_type_id == "OTHER_RECEIPT"

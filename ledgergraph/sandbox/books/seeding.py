@@ -19,6 +19,7 @@ from ledgergraph.sandbox.books.catalogue import CatalogueEntry
 from ledgergraph.sandbox.books.countries import CountryProfile, PlaceSpec, SupplierSpec
 from ledgergraph.sandbox.books.idempotency import IdempotencyMemory
 from ledgergraph.sandbox.books.money import ZERO, round_money
+from ledgergraph.sandbox.books.movements import seed_money_movements
 from ledgergraph.sandbox.books.records import (
     Address,
     Artefact,
@@ -192,6 +193,8 @@ class _Seeder:
         self.seed_quotes(ArtefactKind.SALES_ESTIMATE, customers, ESTIMATES)
         self.seed_purchase_credit_notes(suppliers)
         self.seed_contact_people(customers + suppliers)
+        # Money movements draw from RNGs of their own (see seed_money_movements).
+        seed_money_movements(self.books, self.business.id, self.scale, self.epoch)
         return books
 
     # -- reference data ------------------------------------------------------------------

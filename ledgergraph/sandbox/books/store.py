@@ -18,6 +18,8 @@ from ledgergraph.sandbox.books.records import (
     ArtefactKind,
     ArtefactState,
     BankAccount,
+    BankDeposit,
+    BankTransfer,
     BusinessSettings,
     CatalogItem,
     Contact,
@@ -25,6 +27,7 @@ from ledgergraph.sandbox.books.records import (
     FinancialSettings,
     Journal,
     LedgerAccount,
+    OtherPayment,
     Record,
     TaxRate,
 )
@@ -71,6 +74,9 @@ class Books:
     sales_estimates: dict[str, Artefact] = field(default_factory=dict)
     contact_payments: dict[str, ContactPayment] = field(default_factory=dict)
     journals: dict[str, Journal] = field(default_factory=dict)
+    bank_transfers: dict[str, BankTransfer] = field(default_factory=dict)
+    bank_deposits: dict[str, BankDeposit] = field(default_factory=dict)
+    other_payments: dict[str, OtherPayment] = field(default_factory=dict)
     price_types: list[NamedType] = field(default_factory=list)
     rate_types: list[NamedType] = field(default_factory=list)
     next_numbers: dict[ArtefactKind, int] = field(default_factory=dict)
@@ -200,7 +206,25 @@ class Books:
         for payment in self.contact_payments.values():
             if payment.bank_account_id == bank_account_id and not payment.deleted:
                 balance += payment.total_amount if payment.money_in else -payment.total_amount
-        return balance
+        return balance + self.money_movements(bank_account_id)
+
+    def money_movements(self, bank_account_id: str) -> Decimal:
+        """What transfers, deposits and other payments/receipts did to one bank account."""
+        moved = ZERO
+        for t in self.bank_transfers.values():
+            if not t.deleted:
+                moved += (t.amount if t.to_bank_account_id == bank_account_id else ZERO) - (
+                    t.amount if t.from_bank_account_id == bank_account_id else ZERO
+                )
+        for d in self.bank_deposits.values():
+            if not d.deleted:
+                moved += (d.total_amount if d.to_bank_account_id == bank_account_id else ZERO) - (
+                    d.total_amount if d.from_bank_account_id == bank_account_id else ZERO
+                )
+        for o in self.other_payments.values():
+            if not o.deleted and o.bank_account_id == bank_account_id:
+                moved += o.total_amount if o.money_in else -o.total_amount
+        return moved
 
     def contact_balances(self) -> dict[str, Decimal]:
         """Every contact's balance in one pass (for listing many contacts)."""
@@ -222,45 +246,12 @@ class Books:
     def ledger_movements(
         self, from_date: date | None, to_date: date | None
     ) -> dict[str, tuple[Decimal, Decimal]]:
-        """(debits, credits) per ledger account from document lines, bank payments and journals."""
-        movements: dict[str, tuple[Decimal, Decimal]] = {}
+        """(debits, credits) per ledger account: the double-entry ledger (``books.ledger``)
+        summed over the range."""
+        # Imported here: the ledger module reads Books.
+        from ledgergraph.sandbox.books import ledger
 
-        def post(ledger_id: str, debit: Decimal, credit: Decimal) -> None:
-            debits, credits = movements.get(ledger_id, (ZERO, ZERO))
-            movements[ledger_id] = (debits + debit, credits + credit)
-
-        def within(day: date) -> bool:
-            return (from_date is None or day >= from_date) and (to_date is None or day <= to_date)
-
-        for artefact in self.all_artefacts():
-            if artefact.deleted or artefact.state is not ArtefactState.POSTED:
-                continue
-            if artefact.kind.is_quote or not within(artefact.date):
-                continue
-            # Sales and purchase credit notes reverse their invoices' side.
-            credit_side = artefact.kind in (
-                ArtefactKind.SALES_INVOICE,
-                ArtefactKind.PURCHASE_CREDIT_NOTE,
-            )
-            for line in artefact.lines:
-                if credit_side:
-                    post(line.ledger_account_id, ZERO, line.net_amount)
-                else:
-                    post(line.ledger_account_id, line.net_amount, ZERO)
-        for payment in self.contact_payments.values():
-            if payment.deleted or not within(payment.date):
-                continue
-            ledger_id = self.bank_accounts[payment.bank_account_id].ledger_account_id
-            if payment.money_in:
-                post(ledger_id, payment.total_amount, ZERO)
-            else:
-                post(ledger_id, ZERO, payment.total_amount)
-        for journal in self.journals.values():
-            if journal.deleted or not within(journal.date):
-                continue
-            for entry in journal.lines:
-                post(entry.ledger_account_id, entry.debit, entry.credit)
-        return movements
+        return ledger.movements(self, from_date, to_date)
 
     # -- what a record is used by ----------------------------------------------------------
 
@@ -279,7 +270,15 @@ class Books:
         }
 
     def bank_accounts_in_use(self) -> set[str]:
-        return {p.bank_account_id for p in self.contact_payments.values() if not p.deleted}
+        used = {p.bank_account_id for p in self.contact_payments.values() if not p.deleted}
+        moves: list[BankTransfer | BankDeposit] = [
+            *self.bank_transfers.values(),
+            *self.bank_deposits.values(),
+        ]
+        for move in moves:
+            if not move.deleted:
+                used |= {move.from_bank_account_id, move.to_bank_account_id}
+        return used | {o.bank_account_id for o in self.other_payments.values() if not o.deleted}
 
     def tax_rate_in_use(self, tax_rate_id: str) -> bool:
         in_combined = any(

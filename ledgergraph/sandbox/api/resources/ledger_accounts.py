@@ -73,10 +73,8 @@ def serialise(scope: Scope, account: LedgerAccount) -> JSON:
 
 
 def _balance_details(scope: Scope, account: LedgerAccount) -> JSON:
-    """Debits and credits posted to the account between ``from_date`` and ``to_date``.
-
-    The sandbox keeps no journal, so postings come from document lines (net) and bank
-    payments; control-account and tax postings are not modelled.
+    """Debits and credits posted to the account between ``from_date`` and ``to_date``: the
+    sums of its ledger entries (``books.ledger``), so every account's details together balance.
     """
     from_date = q.day(scope.query, "from_date")
     to_date = q.day(scope.query, "to_date")
