@@ -23,6 +23,8 @@ from ledgergraph import model
 from ledgergraph.connectors.sage.mapping import (
     contact_people,
     journals,
+    ledger_entries,
+    money_movements,
     purchase_credit_notes,
     quotes,
 )
@@ -31,6 +33,8 @@ from ledgergraph.types import BusinessRef
 
 __all__ = [
     "BANK_ACCOUNT",
+    "BANK_DEPOSIT",
+    "BANK_TRANSFER",
     "BILL",
     "BUSINESS",
     "CONTACT",
@@ -43,6 +47,8 @@ __all__ = [
     "JOURNAL",
     "KINDS",
     "LEDGER_ACCOUNT",
+    "LEDGER_ENTRY",
+    "OTHER_PAYMENT",
     "PAYMENT",
     "QUOTE",
     "SUPPLIER_CREDIT_NOTE",
@@ -67,6 +73,9 @@ class ObjectType(StrEnum):
     ITEM = "ITEM"
     JOURNAL = "JOURNAL"
     SUPPLIER_CREDIT_NOTE = "SUPPLIER_CREDIT_NOTE"
+    BANK_TRANSFER = "BANK_TRANSFER"
+    BANK_DEPOSIT = "BANK_DEPOSIT"
+    OTHER_PAYMENT = "OTHER_PAYMENT"
     CONNECTION = "CONNECTION"
 
 
@@ -122,6 +131,26 @@ CONTACT_PERSONS = Resource(
     "contact_person",
     lambda m, p: contact_people.contact_person(p, m.business_id),
 )
+LEDGER_ENTRIES = Resource(
+    "ledger_entries",
+    "ledger_entry",
+    lambda m, p: ledger_entries.ledger_entry(p, m.business_id, currency=m.currency),
+)
+BANK_TRANSFERS = Resource(
+    "bank_transfers",
+    "bank_transfer",
+    lambda m, p: money_movements.bank_transfer(p, m.business_id, currency=m.currency),
+)
+BANK_DEPOSITS = Resource(
+    "bank_deposits",
+    "bank_deposit",
+    lambda m, p: money_movements.bank_deposit(p, m.business_id, currency=m.currency),
+)
+OTHER_PAYMENTS = Resource(
+    "other_payments",
+    "other_payment",
+    lambda m, p: money_movements.other_payment(p, m.business_id, currency=m.currency),
+)
 SALES_QUOTES = Resource(
     "sales_quotes",
     "sales_quote",
@@ -153,6 +182,9 @@ class ObjectKind:
     also_stale: tuple[Resource, ...] = ()
     # Its root fields, derived; None: they are written by hand in ``ledgergraph.api.query``.
     listing: Listing | None = None
+    # Whether a write of it posts to the ledger: it then makes stale the ledger entries and
+    # the ledger accounts' balances (the trial balance and profit and loss read them).
+    posts: bool = False
 
     @property
     def resource(self) -> Resource:
@@ -168,7 +200,8 @@ class ObjectKind:
     @property
     def invalidates(self) -> tuple[str, ...]:
         """The cached resources a write of this kind makes stale (by resource name)."""
-        return tuple(r.name for r in (*self.resources, *self.also_stale))
+        ledger = (LEDGER_ACCOUNTS, LEDGER_ENTRIES) if self.posts else ()
+        return tuple(dict.fromkeys(r.name for r in (*self.resources, *self.also_stale, *ledger)))
 
     def is_kind_of(self, obj: object) -> bool:
         return isinstance(obj, self.model)
@@ -190,6 +223,7 @@ INVOICE = ObjectKind(
     Loading.BY_ID,
     event_type=ObjectType.INVOICE,
     also_stale=(CONTACTS,),
+    posts=True,
 )
 BILL = ObjectKind(
     "Bill",
@@ -198,6 +232,7 @@ BILL = ObjectKind(
     Loading.BY_ID,
     event_type=ObjectType.BILL,
     also_stale=(CONTACTS,),
+    posts=True,
 )
 CREDIT_NOTE = ObjectKind(
     "CreditNote",
@@ -206,6 +241,7 @@ CREDIT_NOTE = ObjectKind(
     Loading.BY_ID,
     event_type=ObjectType.CREDIT_NOTE,
     also_stale=(CONTACTS,),
+    posts=True,
 )
 PAYMENT = ObjectKind(
     "Payment",
@@ -221,6 +257,7 @@ PAYMENT = ObjectKind(
         CONTACTS,
         BANK_ACCOUNTS,
     ),
+    posts=True,
 )
 ITEM = ObjectKind(
     "Item", model.Item, (PRODUCTS, SERVICES), Loading.BY_ID, event_type=ObjectType.ITEM
@@ -241,6 +278,7 @@ JOURNAL = ObjectKind(
     listing=Listing(
         "journals", "journal", "Manual journals: balanced debits and credits to ledger accounts."
     ),
+    posts=True,
 )
 SUPPLIER_CREDIT_NOTE = ObjectKind(
     "SupplierCreditNote",
@@ -249,6 +287,7 @@ SUPPLIER_CREDIT_NOTE = ObjectKind(
     Loading.BY_ID,
     event_type=ObjectType.SUPPLIER_CREDIT_NOTE,
     also_stale=(CONTACTS,),
+    posts=True,
 )
 # Not polled: Sage's quote and estimate lists take no ``deleted_since``, so a poll could not
 # see one deleted.
@@ -261,6 +300,59 @@ CONTACT_ADDRESS = ObjectKind(
 )
 CONTACT_PERSON = ObjectKind(
     "ContactPerson", contact_people.ContactPerson, (CONTACT_PERSONS,), Loading.WHOLE_LIST
+)
+# Money that settles no document. Polled: Sage's lists take updated_or_created_since and
+# deleted_since; they take from_date/to_date too. Each moves bank (and ledger) balances.
+BANK_TRANSFER = ObjectKind(
+    "BankTransfer",
+    money_movements.BankTransfer,
+    (BANK_TRANSFERS,),
+    Loading.BY_ID,
+    event_type=ObjectType.BANK_TRANSFER,
+    also_stale=(LEDGER_ACCOUNTS, BANK_ACCOUNTS),
+    listing=Listing(
+        "bankTransfers",
+        "bankTransfer",
+        "Transfers between the business's own bank accounts.",
+        sage_filters_dates=True,
+    ),
+    posts=True,
+)
+BANK_DEPOSIT = ObjectKind(
+    "BankDeposit",
+    money_movements.BankDeposit,
+    (BANK_DEPOSITS,),
+    Loading.BY_ID,
+    event_type=ObjectType.BANK_DEPOSIT,
+    also_stale=(LEDGER_ACCOUNTS, BANK_ACCOUNTS),
+    listing=Listing(
+        "bankDeposits",
+        "bankDeposit",
+        "Cash and cheques paid in from a cash account to a bank account.",
+        sage_filters_dates=True,
+    ),
+    posts=True,
+)
+OTHER_PAYMENT = ObjectKind(
+    "OtherPayment",
+    money_movements.OtherPayment,
+    (OTHER_PAYMENTS,),
+    Loading.BY_ID,
+    event_type=ObjectType.OTHER_PAYMENT,
+    also_stale=(LEDGER_ACCOUNTS, BANK_ACCOUNTS),
+    listing=Listing(
+        "otherPayments",
+        "otherPayment",
+        "Expenses paid and other money received straight to ledger accounts (no invoice).",
+        sage_filters_dates=True,
+    ),
+    posts=True,
+)
+# Read-only in Sage, and not polled: the list takes no ``deleted_since``. Every kind that
+# ``posts`` makes it stale. Its list fields filter by ledger account and transaction, so they
+# are written by hand (``ledgergraph.resolvers.ledger``).
+LEDGER_ENTRY = ObjectKind(
+    "LedgerEntry", ledger_entries.LedgerEntry, (LEDGER_ENTRIES,), Loading.BY_ID
 )
 BUSINESS = ObjectKind("Business", BusinessRef, (), Loading.CONNECTION)
 
@@ -280,6 +372,10 @@ KINDS: tuple[ObjectKind, ...] = (
     ESTIMATE,
     CONTACT_ADDRESS,
     CONTACT_PERSON,
+    BANK_TRANSFER,
+    BANK_DEPOSIT,
+    OTHER_PAYMENT,
+    LEDGER_ENTRY,
     BUSINESS,
 )
 _BY_NAME = {kind.type_name: kind for kind in KINDS}

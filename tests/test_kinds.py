@@ -36,9 +36,19 @@ def test_the_poller_watches_every_resource_of_every_evented_kind() -> None:
     [
         # A contact's write changes the addresses and people Sage also lists apart.
         (kinds.CONTACT, ("contacts", "addresses", "contact_persons")),
-        (kinds.SUPPLIER_CREDIT_NOTE, ("purchase_credit_notes", "contacts")),
+        (
+            kinds.SUPPLIER_CREDIT_NOTE,
+            ("purchase_credit_notes", "contacts", "ledger_accounts", "ledger_entries"),
+        ),
         (kinds.QUOTE, ("sales_quotes",)),
-        (kinds.INVOICE, ("sales_invoices", "contacts")),
+        # A posting write makes the ledger's entries and balances stale.
+        (kinds.INVOICE, ("sales_invoices", "contacts", "ledger_accounts", "ledger_entries")),
+        (kinds.JOURNAL, ("journals", "ledger_accounts", "bank_accounts", "ledger_entries")),
+        # Money movements move bank balances (and post to the ledger).
+        (
+            kinds.OTHER_PAYMENT,
+            ("other_payments", "ledger_accounts", "bank_accounts", "ledger_entries"),
+        ),
         (
             kinds.PAYMENT,
             (
@@ -49,6 +59,8 @@ def test_the_poller_watches_every_resource_of_every_evented_kind() -> None:
                 "purchase_credit_notes",
                 "contacts",
                 "bank_accounts",
+                "ledger_accounts",
+                "ledger_entries",
             ),
         ),
     ],

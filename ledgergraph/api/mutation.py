@@ -14,9 +14,12 @@ from ledgergraph.resolvers.mapping_overrides import (
     resolve_remove_mapping_override,
     resolve_set_mapping_override,
 )
+from ledgergraph.resolvers.mutations.create_bank_deposit import create_bank_deposit
+from ledgergraph.resolvers.mutations.create_bank_transfer import create_bank_transfer
 from ledgergraph.resolvers.mutations.create_contact import create_contact
 from ledgergraph.resolvers.mutations.create_estimate import create_estimate
 from ledgergraph.resolvers.mutations.create_journal import create_journal
+from ledgergraph.resolvers.mutations.create_other_payment import create_other_payment
 from ledgergraph.resolvers.mutations.create_payment import create_payment
 from ledgergraph.resolvers.mutations.create_quote import create_quote
 from ledgergraph.resolvers.mutations.create_supplier_credit_note import (
@@ -34,6 +37,7 @@ from ledgergraph.schema.contact import Contact
 from ledgergraph.schema.documents import Bill, CreditNote, Invoice
 from ledgergraph.schema.journal import Journal
 from ledgergraph.schema.mapping import MappingOverride
+from ledgergraph.schema.money_movements import BankDeposit, BankTransfer, OtherPayment
 from ledgergraph.schema.payment import Payment
 from ledgergraph.schema.quotes import Estimate, Quote
 from ledgergraph.schema.supplier_credit_note import SupplierCreditNote
@@ -105,4 +109,17 @@ class Mutation:
         resolver=create_journal,
         description="Post a manual journal; its debits must equal its credits (checked before "
         "anything is sent to Sage).",
+    )
+    create_bank_transfer: BankTransfer = strawberry.mutation(
+        resolver=create_bank_transfer,
+        description="Move money between two of the business's bank accounts.",
+    )
+    create_bank_deposit: BankDeposit = strawberry.mutation(
+        resolver=create_bank_deposit,
+        description="Pay cash (and cheques) from a cash account into a bank account.",
+    )
+    create_other_payment: OtherPayment = strawberry.mutation(
+        resolver=create_other_payment,
+        description="Record an expense paid (OUT) or other money received (IN) through a bank "
+        "account, straight to ledger accounts; each line's total includes its tax.",
     )

@@ -14,6 +14,7 @@ from strawberry.types.base import get_object_definition
 from strawberry.types.field import StrawberryField
 
 from ledgergraph import kinds
+from ledgergraph.resolvers import ledger as ledger_fields
 from ledgergraph.resolvers import queries as q
 from ledgergraph.resolvers import quotes as quote_lists
 from ledgergraph.resolvers.businesses import resolve_business, resolve_businesses
@@ -25,6 +26,7 @@ from ledgergraph.schema.business import Business
 from ledgergraph.schema.connection import SageConnection
 from ledgergraph.schema.contact import Contact
 from ledgergraph.schema.documents import Bill, CreditNote, Invoice
+from ledgergraph.schema.ledger import LedgerEntry, ProfitAndLoss, TrialBalance
 from ledgergraph.schema.mapping import MappingOverride
 from ledgergraph.schema.node import Node
 from ledgergraph.schema.payment import Payment
@@ -96,6 +98,22 @@ class _Written:
         resolver=q.resolve_items, description="Products, stock items and services."
     )
     bank_accounts: ListPage[BankAccount] | None = strawberry.field(resolver=q.resolve_bank_accounts)
+    ledger_entries: ListPage[LedgerEntry] | None = strawberry.field(
+        resolver=ledger_fields.resolve_ledger_entries,
+        description="The double-entry postings of every transaction, by date (Sage's "
+        "/ledger_entries): filter by period, ledger account, transaction or its type.",
+    )
+    ledger_entry: LedgerEntry = strawberry.field(resolver=q.by_id(kinds.LEDGER_ENTRY))
+    trial_balance: TrialBalance = strawberry.field(
+        resolver=ledger_fields.resolve_trial_balance,
+        description="Debits and credits per ledger account over a period (derived: Sage v3.1 "
+        "has no trial-balance endpoint; see TrialBalance).",
+    )
+    profit_and_loss: ProfitAndLoss = strawberry.field(
+        resolver=ledger_fields.resolve_profit_and_loss,
+        description="Income, direct expenses, overheads and net profit over a period (derived: "
+        "Sage v3.1 has no profit-and-loss endpoint; see ProfitAndLoss).",
+    )
     node: Node | None = strawberry.field(
         resolver=q.resolve_node,
         description="Any object by its global ID; null when it does not exist (any more) or "

@@ -20,6 +20,8 @@ SETUP = """{
   customers: contacts(kind: CUSTOMER, first: 1) { nodes { id } }
   suppliers: contacts(kind: SUPPLIER, first: 1) { nodes { id } }
   bankAccounts(first: 1) { nodes { id } }
+  banks: bankAccounts(first: 10) { nodes { id kind } }
+  expenses: ledgerAccounts(role: EXPENSES, first: 1) { nodes { id } }
   unpaid: invoices(status: UNPAID, first: 2) { nodes { id outstandingAmount { amount } } }
 }"""
 
@@ -31,6 +33,9 @@ class Ids:
     bank_account: str
     unpaid: list[str]
     outstanding: str
+    # Bank account ids by kind (CHECKING, CASH, ...), and an expenses ledger account.
+    banks: dict[str, str]
+    expenses: str
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,59 @@ CASES = [
             ("createEstimate", "sales_estimates"),
         )
     ),
+    Case(
+        "createBankTransfer",
+        "POST",
+        "/v3.1/bank_transfers",
+        """mutation($key: String, $input: BankTransferInput!) {
+             createBankTransfer(idempotencyKey: $key, input: $input) { id amount { amount } } }""",
+        lambda ids: {
+            "input": {
+                "fromBankAccountId": ids.banks["CHECKING"],
+                "toBankAccountId": ids.banks["CASH"],
+                "date": "2026-11-21",
+                "amount": "40.00",
+            }
+        },
+        _count_of("bank_transfers"),
+        lambda before: before + 1,
+    ),
+    Case(
+        "createBankDeposit",
+        "POST",
+        "/v3.1/bank_deposits",
+        """mutation($key: String, $input: BankDepositInput!) {
+             createBankDeposit(idempotencyKey: $key, input: $input) { id } }""",
+        lambda ids: {
+            "input": {
+                "fromBankAccountId": ids.banks["CASH"],
+                "toBankAccountId": ids.banks["CHECKING"],
+                "date": "2026-11-21",
+                "reference": "Takings",
+                "cashAmount": "12.00",
+            }
+        },
+        _count_of("bank_deposits"),
+        lambda before: before + 1,
+    ),
+    Case(
+        "createOtherPayment",
+        "POST",
+        "/v3.1/other_payments",
+        """mutation($key: String, $input: OtherPaymentInput!) {
+             createOtherPayment(idempotencyKey: $key, input: $input) {
+               id totalAmount { amount } } }""",
+        lambda ids: {
+            "input": {
+                "direction": "OUT",
+                "bankAccountId": ids.banks["CHECKING"],
+                "date": "2026-11-21",
+                "lines": [{"ledgerAccountId": ids.expenses, "totalAmount": "9.99"}],
+            }
+        },
+        _count_of("other_payments"),
+        lambda before: before + 1,
+    ),
 ]
 
 
@@ -200,6 +258,8 @@ async def _ids(server: LiveServer, http: httpx.AsyncClient) -> Ids:
         bank_account=d["bankAccounts"]["nodes"][0]["id"],
         unpaid=[n["id"] for n in d["unpaid"]["nodes"]],
         outstanding=d["unpaid"]["nodes"][0]["outstandingAmount"]["amount"],
+        banks={n["kind"]: n["id"] for n in reversed(d["banks"]["nodes"])},
+        expenses=d["expenses"]["nodes"][0]["id"],
     )
 
 

@@ -116,6 +116,9 @@ async def _after_success(
     runtime = context.runtime
     await runtime.idempotency.succeed(claim, payload)
     await runtime.sage.invalidate(context.tenant, write.business_id, *write.object_kind.invalidates)
+    # What this request read before the write (the bank accounts it checked the input against,
+    # say) is now stale too: the answer's nested fields must show the books after the write.
+    context.forget()
     event_type = write.object_kind.event_type
     if payload.get("id") and event_type is not None:
         # Published at once, and remembered so the sync poller does not report it again.
