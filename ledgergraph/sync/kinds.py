@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ledgergraph.connectors.sage.resources import Resource
-from ledgergraph.kinds import ObjectType, polled_resources
+from ledgergraph.kinds import ObjectType, kind_for_event, polled_resources
 
 __all__ = ["KINDS", "SyncKind", "kind_named", "kinds_for"]
 
@@ -21,6 +21,13 @@ class SyncKind:
     def name(self) -> str:
         """The Sage resource name (``sales_invoices``): the unit of cursors and invalidation."""
         return self.resource.name
+
+    @property
+    def stale(self) -> tuple[str, ...]:
+        """The cached resources a change found here makes stale: this one and whatever a
+        write of its kind invalidates (a bill entered in Sage's own app moves the ledger)."""
+        kind = kind_for_event(self.object_type)
+        return tuple(dict.fromkeys((self.name, *(kind.invalidates if kind else ()))))
 
 
 KINDS: tuple[SyncKind, ...] = tuple(SyncKind(r, t) for r, t in polled_resources())

@@ -35,7 +35,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ledgergraph.cache import CursorExpired, KeyValue, Lease, Locks, StoreError, keys
 from ledgergraph.connectors.sage.client import MAX_ITEMS_PER_PAGE, SageClient
@@ -54,7 +54,10 @@ __all__ = ["PollStats", "SyncPolicy", "SyncWorker", "TenantPoller"]
 
 log = logging.getLogger(__name__)
 
-Invalidate = Callable[[TenantId, str, str], Awaitable[None]]
+
+class Invalidate(Protocol):
+    def __call__(self, tenant: TenantId, business: str, /, *kinds: str) -> Awaitable[None]: ...
+
 
 # Events read per page when looking for LedgerGraph's own writes on the tenant's stream, and
 # how many pages at most per round (beyond that, the round just takes the newest cursor).
@@ -463,7 +466,7 @@ class TenantPoller:
             raise LeaseLost(lease.name)
         if changes:
             # Whatever a subscriber loads for these events must not come from a stale cache.
-            await self._invalidate(self.tenant, business, kind.name)
+            await self._invalidate(self.tenant, business, *kind.stale)
         for change in reported:
             await self._events.publish(
                 self.tenant,

@@ -137,7 +137,7 @@ class World:
     contacts: dict[str, Record]
 
     def poller(self, sage: FakeSage, locks: Locks | None = None) -> TenantPoller:
-        async def invalidate(tenant: TenantId, business: str, kind: str) -> None:
+        async def invalidate(tenant: TenantId, business: str, *kinds: str) -> None:
             pass
 
         return TenantPoller(
