@@ -58,6 +58,7 @@ from ledgergraph.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
 from ledgergraph.sandbox.books import DEMO_USER_ID, SOLO_USER_ID, business_id_for
 from ledgergraph.sandbox.config import RateLimits
 from ledgergraph.sandbox.oauth import AUTHORIZE_PATH, REVOKE_PATH, TOKEN_PATH
+from ledgergraph.settings import Settings
 from tests.redis_server import RedisProcess, free_port
 from tests.support.browser import connect
 from tests.support.server import server_env
@@ -114,6 +115,8 @@ class Plan:
     tenant_in_flight: int
     latency_ms: float
     app_budget: bool
+    # GraphQL operations of one tenant executing at once per worker (0: no limit).
+    operations_per_tenant: int
 
     @property
     def poll_interval(self) -> float:
@@ -141,6 +144,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
             tenant_in_flight=args.tenant_in_flight,
             latency_ms=args.latency_ms,
             app_budget=not args.no_app_budget,
+            operations_per_tenant=args.operations_per_tenant,
         )
     return Plan(
         tenants=args.tenants,
@@ -157,6 +161,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         tenant_in_flight=args.tenant_in_flight,
         latency_ms=args.latency_ms,
         app_budget=not args.no_app_budget,
+        operations_per_tenant=args.operations_per_tenant,
     )
 
 
@@ -511,6 +516,7 @@ async def run(plan: Plan, smoke: bool) -> int:
                     LEDGERGRAPH_SAGE_APP_BUDGET="true" if plan.app_budget else "false",
                     LEDGERGRAPH_SAGE_APP_IN_FLIGHT=str(plan.app_in_flight),
                     LEDGERGRAPH_SAGE_APP_TENANT_IN_FLIGHT=str(plan.tenant_in_flight),
+                    LEDGERGRAPH_GRAPHQL_TENANT_CONCURRENCY=str(plan.operations_per_tenant),
                     LEDGERGRAPH_LOG_LEVEL="WARNING",
                 )
                 worker_log = log_dir / f"worker-{n}.log"
@@ -639,7 +645,8 @@ async def run(plan: Plan, smoke: bool) -> int:
     print(
         f"tenants {plan.tenants}, live subscribers {plan.subscribers}, interactive "
         f"{plan.interactive}, noisy 1 x {plan.noisy_concurrency} lanes, 2 workers, "
-        f"app budget {'on' if plan.app_budget else 'OFF'}"
+        f"app budget {'on' if plan.app_budget else 'OFF'}, operations per tenant per worker "
+        f"{plan.operations_per_tenant or 'unlimited'}"
     )
     print(
         f"sandbox: {plan.sage_in_flight} in flight per app, {plan.latency_ms:.0f} ms per call; "
@@ -733,6 +740,12 @@ def main() -> int:
     parser.add_argument("--tenant-in-flight", type=int, default=7)
     parser.add_argument("--latency-ms", type=float, default=40.0)
     parser.add_argument("--no-app-budget", action="store_true", help="baseline: budget off")
+    parser.add_argument(
+        "--operations-per-tenant",
+        type=int,
+        default=Settings.model_fields["graphql_tenant_concurrency"].default,
+        help="GraphQL operations of one tenant executing at once per worker (0: no limit)",
+    )
     parser.add_argument("--serve-sandbox", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_sandbox is not None:

@@ -28,6 +28,7 @@ from ledgergraph.encryption import TokenCipher
 from ledgergraph.events import EventLog
 from ledgergraph.idempotency import Idempotency
 from ledgergraph.observability.sage_calls import ObservedTransport
+from ledgergraph.security.admission import OperationAdmission, operation_admission
 from ledgergraph.security.api_keys import ApiKeys, is_api_key
 from ledgergraph.security.jwks import public_keys
 from ledgergraph.security.ratelimit import RequestLimiter
@@ -86,6 +87,8 @@ class Runtime:
     requests: RequestLimiter | None = None
     # The Sage app's budget, shared fleet-wide (None: switched off).
     sage_budget: AppBudget | None = None
+    # Operations of one tenant executing at once on this worker (None: unlimited).
+    admission: OperationAdmission | None = None
 
     async def authenticate(self, authorization: str | None) -> Principal:
         """``Authorization: Bearer <tenant JWT>`` or ``Bearer lgk_...`` (a tenant API key,
@@ -150,6 +153,7 @@ async def open_runtime(
             ttls=settings.response_cache_ttls,
             default_ttl=settings.response_cache_default_ttl,
             local_bytes=settings.response_cache_local_mb * 2**20,
+            stale_window=settings.response_cache_stale_window,
         )
         if settings.response_cache
         else None
@@ -283,6 +287,7 @@ async def open_runtime(
         api_keys=ApiKeys(store.kv),
         requests=request_limiter(settings, store.kv),
         sage_budget=budget,
+        admission=operation_admission(settings),
     )
 
 

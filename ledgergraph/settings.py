@@ -66,6 +66,16 @@ class Settings(BaseSettings):
         description='TTL in seconds per resource kind, e.g. {"contacts": 30}; 0 disables one.',
     )
     response_cache_default_ttl: float = 60.0
+    response_cache_stale_window: float = Field(
+        # The day's Sage budget, once spent, stays spent until midnight UTC; an hour of old
+        # answers covers the dashboards open meanwhile at the cost of keeping entries longer
+        # in Redis. Below the generations' 24 h, which would retire the entries first.
+        default=3600.0,
+        ge=0,
+        le=12 * 3600,
+        description="Seconds a cached Sage response is kept past its TTL, to be served (with "
+        "extensions.stale) when the Sage budget refuses a fresh read; 0: never served stale.",
+    )
     response_cache_local_mb: int = Field(
         default=32,
         ge=0,
@@ -291,6 +301,24 @@ class Settings(BaseSettings):
         "window); 0: no limit.",
     )
     rate_limit_window: float = Field(default=60.0, gt=0)
+    # Per worker (security/admission.py): a noisy tenant holds at most this many operations'
+    # worth of the worker's CPU; a dashboard's panels opened at once queue for a moment.
+    graphql_tenant_concurrency: int = Field(
+        default=8,
+        ge=0,
+        description="GraphQL queries and mutations of one tenant executing at once on a worker; "
+        "the tenant's further operations queue; 0: no limit.",
+    )
+    graphql_tenant_queue: int = Field(
+        default=100,
+        ge=0,
+        description="Operations of one tenant that may queue on a worker; past it, RATE_LIMITED.",
+    )
+    graphql_tenant_queue_wait: float = Field(
+        default=10.0,
+        ge=0,
+        description="Seconds a queued operation may wait to start; past it, RATE_LIMITED.",
+    )
     sage_budget_per_minute: int = Field(
         default=600, ge=0, description="Sage calls per business per minute; 0: no budget."
     )

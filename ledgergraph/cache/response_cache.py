@@ -26,9 +26,16 @@ request (``request_context.note_cache_hit``, for ``extensions.cost``), and a req
 bounds the age of what it reads (``request_context.max_age``) treats an older entry as a miss,
 whose fresh response then replaces it.
 
+Stale serving: with a ``stale_window``, the store keeps each entry that much longer than its
+TTL. An entry past its TTL is a miss as before; but when Sage may not be called — the Sage
+budget refused the read (``SAGE_QUOTA_EXHAUSTED``, or no slot within its wait) — the caller
+may ask for it with ``stale``, and a client's cached answer of a known age beats an error. An
+invalidation retires stale entries with the rest of their generation, so a stale answer never
+predates a write LedgerGraph saw; and a request's ``maxAge`` bounds stale answers too.
+
 The cache fails open: when the store is unavailable, ``get`` misses and ``put``/``invalidate``
-do nothing (logged), so reads fall through to Sage; the TTL bounds any staleness a lost
-invalidation leaves behind.
+do nothing (logged), so reads fall through to Sage; the TTL (for stale answers, the TTL and
+the stale window) bounds any staleness a lost invalidation leaves behind.
 """
 
 from __future__ import annotations
@@ -100,14 +107,19 @@ class ResponseCache:
         fill_lease_ttl: float = 5.0,
         local_entries: int = 512,
         local_bytes: int = 64 * 2**20,
+        stale_window: float = 0.0,
     ) -> None:
         """``local_entries``/``local_bytes`` bound this process's copy of recent entries
-        (``local_bytes=0``: none); ``single_flight=False`` turns fill leases off."""
+        (``local_bytes=0``: none); ``single_flight=False`` turns fill leases off;
+        ``stale_window``: seconds an entry is kept past its TTL for ``stale`` (0: not kept)."""
         self._kv = kv
         self._ttls = {
             kind: check_positive(f"ttl of {kind}", ttl) for kind, ttl in (ttls or {}).items()
         }
         self._default_ttl = check_positive("default_ttl", default_ttl)
+        if stale_window < 0:
+            raise ValueError(f"stale_window must be 0 or more, not {stale_window!r}")
+        self._stale_window = stale_window
         self._leases: FillLeases[_Stored] | None = (
             FillLeases(kv, ttl=fill_lease_ttl, wait=fill_lease_ttl) if single_flight else None
         )
@@ -143,10 +155,10 @@ class ResponseCache:
             generation = await self._generation(tenant, business, kind)
             entry = keys.cache_entry(tenant, business, kind, generation, digest)
             local = None if self._local is None else self._local.get(entry)
-            if local is not None and _fresh(local, bound):
+            if local is not None and _fresh(local, bound, None):
                 return self._hit(kind, local)
             stored = _decode(await self._kv.get(entry))
-            if stored is not None and _fresh(stored, bound):
+            if stored is not None and _fresh(stored, bound, self._ttl(kind)):
                 return self._hit(kind, self._keep(kind, entry, stored))
             if self._leases is not None:
                 name = keys.cache_fill(tenant, business, kind, generation, digest)
@@ -157,7 +169,7 @@ class ResponseCache:
                     filled = await self._wait_for_fill(
                         tenant, business, kind, generation, digest, name, seen
                     )
-                    if filled is not None and _fresh(filled, bound):
+                    if filled is not None and _fresh(filled, bound, self._ttl(kind)):
                         return self._hit(kind, self._keep(kind, entry, filled))
                     # Fetched here after all: under the generation current now (the fetch
                     # starts after this read, so an invalidation seen here is behind it).
@@ -180,13 +192,44 @@ class ResponseCache:
         key = keys.cache_entry(tenant, business, kind, pending.generation, _digest(request_key))
         fetched_at = time.time()
         try:
-            await self._kv.set(key, _encode(fetched_at, response), ttl=self._ttl(kind))
+            await self._kv.set(
+                key, _encode(fetched_at, response), ttl=self._ttl(kind) + self._stale_window
+            )
         except StoreUnavailable as exc:
             logger.warning("response cache unavailable, not caching: %s", exc)
         else:
             self._keep(kind, key, _Stored(fetched_at, response))
         if pending.fill is not None and self._leases is not None:
             await self._leases.release(pending.fill)
+
+    async def stale(
+        self, tenant: str, business: str, kind: str, request_key: str
+    ) -> LocalEntry | None:
+        """The entry for this request even if past its TTL (within the stale window), for a
+        read Sage may not be asked for: ``None`` if there is none, it is older than the
+        request's ``maxAge``, or the store is unavailable. Reported to the request as a stale
+        hit (``extensions.stale``), with its age."""
+        if self._stale_window <= 0:
+            return None
+        try:
+            generation = await self._kv.get(keys.cache_generation(tenant, business, kind))
+            if generation is None:
+                return None  # invalidated (or never filled): nothing that may be served
+            entry = keys.cache_entry(
+                tenant, business, kind, generation.decode(), _digest(request_key)
+            )
+            stored = _decode(await self._kv.get(entry))
+        except StoreUnavailable as exc:
+            logger.warning("response cache unavailable, no stale answer: %s", exc)
+            return None
+        if stored is None or not _fresh(
+            stored, request_context.max_age(), self._ttl(kind) + self._stale_window
+        ):
+            return None
+        request_context.note_cache_hit(stored.fetched_at, stale=True)
+        metrics.CACHE_LOOKUPS.labels(kind, "stale").inc()
+        ttl = self._ttl(kind)
+        return LocalEntry(stored.fetched_at, stored.body, stored.fetched_at + ttl)
 
     async def abandon(self, tenant: str, business: str, kind: str, request_key: str) -> None:
         """The fetch after this task's miss failed: let waiting processes fetch at once
@@ -278,8 +321,11 @@ def _decode(raw: bytes | None) -> _Stored | None:
     return _Stored(fetched_at, raw[_BODY_AT:])
 
 
-def _fresh(stored: _Stored | LocalEntry, max_age: float | None) -> bool:
-    return max_age is None or time.time() - stored.fetched_at <= max_age
+def _fresh(stored: _Stored | LocalEntry, max_age: float | None, ttl: float | None) -> bool:
+    """Young enough for the request's bound and for ``ttl`` (the store keeps entries past
+    their TTL for stale answers; ``None``: the holder already expires them on time)."""
+    age = time.time() - stored.fetched_at
+    return (max_age is None or age <= max_age) and (ttl is None or age <= ttl)
 
 
 def _digest(request_key: str) -> str:

@@ -19,7 +19,8 @@ from typing import Any
 import orjson
 from aiohttp import ClientConnectionResetError, web
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError
+from graphql import GraphQLError, get_operation_ast, parse
+from graphql.language.ast import OperationType as OperationKind
 from strawberry.aiohttp.views import AiohttpWebSocketAdapter, GraphQLView
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
@@ -49,6 +50,7 @@ from ledgergraph.http.errors import (
 from ledgergraph.http.keys import DEV_TOKEN, RUNTIME, SETTINGS, SOCKETS
 from ledgergraph.resolvers.context import Context
 from ledgergraph.runtime import Runtime
+from ledgergraph.security.admission import OperationRefused
 from ledgergraph.security.text import control_character_message, find_control_character
 from ledgergraph.types import TenantId
 
@@ -194,9 +196,35 @@ class _TransportWSHandler(_OperationContexts, BaseGraphQLTransportWSHandler[Cont
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         self._enter_operation()
         try:
-            await super().run_operation(operation)
+            admission = self.context.runtime.admission
+            if admission is None or _subscribes(operation.query, operation.operation_name):
+                # A subscription runs for as long as it is open: bounded per socket instead.
+                await super().run_operation(operation)
+                return
+            try:
+                async with admission.admit(self.context.tenant):
+                    await super().run_operation(operation)
+            except OperationRefused as exc:
+                refusal = GraphQLError(exc.message, extensions=dict(exc.extensions))
+                await operation.send_initial_errors([refusal])
         finally:
             self._leave_operation()
+
+
+def _subscribes(query: str, operation_name: str | None) -> bool:
+    """Whether a WebSocket operation is a subscription (one Strawberry will refuse to run
+    counts as a query: it is admitted, then refused). Parsed again, bounded, rather than
+    remembered: documents are up to a megabyte each."""
+    try:
+        document = parse(query, max_tokens=MAX_PARSED_TOKENS)
+    except GraphQLError:
+        return False
+    operation = get_operation_ast(document, operation_name)
+    return operation is not None and operation.operation is OperationKind.SUBSCRIPTION
+
+
+# Far past the query limits' default (1,500 tokens): a longer document is refused anyway.
+MAX_PARSED_TOKENS = 20_000
 
 
 class _LegacyWSHandler(_OperationContexts, BaseGraphQLWSHandler[Context, None]):
@@ -350,15 +378,15 @@ class LedgerGraphView(GraphQLView[Context, None]):
         method = request_adapter.method
         allowed = OperationType.from_http(method) - {OperationType.SUBSCRIPTION}
         try:
-            return await self.schema.execute(
-                request_data.query,
-                root_value=root_value,
-                variable_values=request_data.variables,
-                context_value=context,
-                operation_name=request_data.operation_name,
-                allowed_operation_types=allowed,
-                operation_extensions=request_data.extensions,
-            )
+            # At most so many operations of a tenant execute at once on this worker.
+            admission = context.runtime.admission
+            if admission is None:
+                return await self._execute(request_data, context, root_value, allowed)
+            async with admission.admit(context.tenant):
+                return await self._execute(request_data, context, root_value, allowed)
+        except OperationRefused as exc:
+            # Refused before it ran (its tenant's queue on this worker is full or too slow).
+            raise http_error(exc) from exc
         except InvalidOperationTypeError as exc:
             if exc.operation_type is OperationType.SUBSCRIPTION:
                 raise streaming_transport_required() from exc
@@ -369,6 +397,23 @@ class LedgerGraphView(GraphQLView[Context, None]):
             raise HTTPException(400, "No GraphQL query found in the request") from exc
         finally:
             context.release()
+
+    async def _execute(
+        self,
+        request_data: GraphQLRequestData,
+        context: Context,
+        root_value: None,
+        allowed: set[OperationType],
+    ) -> ExecutionResult:
+        return await self.schema.execute(
+            request_data.query,
+            root_value=root_value,
+            variable_values=request_data.variables,
+            context_value=context,
+            operation_name=request_data.operation_name,
+            allowed_operation_types=allowed,
+            operation_extensions=request_data.extensions,
+        )
 
     def decode_json(self, data: str | bytes) -> object:
         # orjson refuses what the stdlib would turn into a 500 (invalid UTF-8, an unpaired

@@ -99,7 +99,8 @@ TOKEN_REFRESH_LATENCY = Histogram(
 )
 CACHE_LOOKUPS = Counter(
     "ledgergraph_cache_lookups",
-    "Response-cache lookups of Sage GETs, by resource kind and result (hit or miss).",
+    "Response-cache lookups of Sage GETs, by resource kind and result (hit, miss, or stale: "
+    "past its TTL, served because the Sage budget refused the read).",
     ["kind", "result"],
 )
 IDEMPOTENCY = Counter(

@@ -36,6 +36,9 @@ class RequestInfo:
     cache_hits: int = 0
     # Wall-clock time (``time.time()``) the oldest cached data served was fetched from Sage.
     oldest_cached_at: float | None = None
+    # Of ``cache_hits``, those served past their TTL because Sage could not be asked (the
+    # Sage budget refused the read): the response says so (``extensions.stale``).
+    stale_hits: int = 0
     # The client's freshness bound in seconds (``maxAge``): cached data older than this is
     # not served to this request; ``None``: the cache's own TTLs decide.
     max_age: float | None = None
@@ -73,17 +76,19 @@ class RequestInfo:
             info.finished_round = max(info.finished_round, call_round)
             info = info.parent
 
-    def cache_hit(self, fetched_at: float) -> None:
+    def cache_hit(self, fetched_at: float, *, stale: bool = False) -> None:
         info: RequestInfo | None = self
         while info is not None:
             info.cache_hits += 1
+            info.stale_hits += stale
             if info.oldest_cached_at is None or fetched_at < info.oldest_cached_at:
                 info.oldest_cached_at = fetched_at
             info = info.parent
 
     def reset_tally(self) -> None:
         """Start counting afresh (a subscription's next event)."""
-        self.sage_calls = self.cache_hits = self.rounds = self.finished_round = 0
+        self.sage_calls = self.cache_hits = self.stale_hits = 0
+        self.rounds = self.finished_round = 0
         self.oldest_cached_at = None
 
 
@@ -109,11 +114,12 @@ def detach() -> None:
     _current.set(None)
 
 
-def note_cache_hit(fetched_at: float) -> None:
-    """A read of this request was served from cache, with data fetched at ``fetched_at``."""
+def note_cache_hit(fetched_at: float, *, stale: bool = False) -> None:
+    """A read of this request was served from cache, with data fetched at ``fetched_at``
+    (``stale``: past its TTL, since Sage could not be asked)."""
     info = _current.get()
     if info is not None:
-        info.cache_hit(fetched_at)
+        info.cache_hit(fetched_at, stale=stale)
 
 
 def max_age() -> float | None:

@@ -209,3 +209,53 @@ async def test_an_entry_is_decoded_once_per_process(cache: ResponseCache) -> Non
     assert again is not None
     assert first.json() == {"$items": [{"id": "c1"}]}
     assert again.json() is first.json()
+
+
+# -- stale answers, for reads the Sage budget refused -----------------------------------------
+
+
+def _lenient(store: Store, stale_window: float = 0.3) -> ResponseCache:
+    return ResponseCache(
+        store.kv, ttls={"tax_rates": 0.1}, default_ttl=10, stale_window=stale_window
+    )
+
+
+async def test_an_entry_past_its_ttl_is_a_miss_but_served_stale_within_the_window(
+    store: Store, request_info: RequestInfo
+) -> None:
+    cache = _lenient(store)
+    await _fill(cache, "b1", "tax_rates", "/tax_rates", b"t")
+    await asyncio.sleep(0.15)
+
+    miss = await _in_task_of(cache, "tax_rates", "/tax_rates")
+    stale = await cache.stale("acme", "b1", "tax_rates", "/tax_rates")
+    await asyncio.sleep(0.3)  # past the TTL and the stale window: gone from the store
+    gone = await cache.stale("acme", "b1", "tax_rates", "/tax_rates")
+
+    assert miss is None
+    assert stale is not None
+    assert stale.body == b"t"
+    assert gone is None
+    assert (request_info.cache_hits, request_info.stale_hits) == (1, 1)
+    assert request_info.oldest_cached_at == stale.fetched_at
+
+
+@pytest.mark.parametrize("retire", ["invalidate", "max_age", "no_window", "never_cached"])
+async def test_no_stale_answer_past_an_invalidation_a_bound_or_without_a_window(
+    store: Store, request_info: RequestInfo, retire: str
+) -> None:
+    cache = _lenient(store, stale_window=0.0 if retire == "no_window" else 10.0)
+    if retire != "never_cached":
+        await _fill(cache, "b1", "tax_rates", "/tax_rates", b"t")
+    await asyncio.sleep(0.15)
+    if retire == "invalidate":
+        await cache.invalidate("acme", "b1", "tax_rates")
+    if retire == "max_age":
+        request_info.max_age = 0.1
+
+    assert await cache.stale("acme", "b1", "tax_rates", "/tax_rates") is None
+    assert request_info.stale_hits == 0
+
+
+async def _in_task_of(cache: ResponseCache, kind: str, request: str) -> bytes | None:
+    return await asyncio.create_task(cache.get("acme", "b1", kind, request))

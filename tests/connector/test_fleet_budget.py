@@ -38,8 +38,14 @@ ADMIN_KEY = "an-admin-key-long-enough-for-the-settings"
 admin = server_fixture(name="admin", **(FLEET | {"admin_api_key": ADMIN_KEY}))
 DAY_BUDGET = 60
 frugal = server_fixture(name="frugal", **(FLEET | {"sage_app_per_day": DAY_BUDGET}))
+# Contacts cached briefly, kept for stale answers long after.
+LENIENT = FLEET | {"response_cache_ttls": {"contacts": 0.2}, "response_cache_stale_window": 60}
+lenient = server_fixture(
+    name="lenient", **(LENIENT | {"sage_app_per_day": DAY_BUDGET, "sage_app_max_wait": 0.2})
+)
 
 CONTACTS = "{ contacts(first: 1) { nodes { id } } }"
+BOUNDED_CONTACTS = "query($s: Int!) @maxAge(seconds: $s) { contacts(first: 1) { nodes { id } } }"
 CREATE_CONTACT = """mutation($key: String, $input: ContactInput!) {
   createContact(idempotencyKey: $key, input: $input) { id } }"""
 
@@ -171,3 +177,53 @@ async def test_a_retry_the_day_has_no_budget_for_answers_with_the_attempt_before
         await _read(frugal, "acme")
 
     assert (await _stats(http, frugal.sandbox))["statuses"] == {"503": 1}
+
+
+async def _no_budget_left(
+    server: LiveServer, http: httpx.AsyncClient, why: str
+) -> list[asyncio.Task[Any]]:
+    """The day spent (``spent``), or every slot held by slow reads for longer than a call
+    may wait (``busy``); the reads holding them, to be awaited."""
+    assert server.runtime is not None
+    budget = server.runtime.sage_budget
+    assert budget is not None
+    if why == "spent":
+        await _spend_all_but_one(budget)
+        await budget.charge("acme")
+        return []
+    await _slow_sage(http, server.sandbox, 1500)
+    hogs = [asyncio.create_task(_read(server, "hog")) for _ in range(CAP)]
+    while (await budget.usage()).usage.in_flight < CAP:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    return hogs
+
+
+@pytest.mark.parametrize(
+    ("why", "refused"), [("spent", "SAGE_QUOTA_EXHAUSTED"), ("busy", "RATE_LIMITED")]
+)
+async def test_a_read_the_budget_refuses_is_answered_from_the_cache_past_its_ttl(
+    lenient: LiveServer, http: httpx.AsyncClient, why: str, refused: str
+) -> None:
+    server = lenient
+    for tenant in ("acme", "hog"):
+        await connect_tenant(http, server, tenant, user_id=SOLO_USER_ID)
+    fresh = await server.graphql(http, "acme", CONTACTS)
+    await asyncio.sleep(0.3)  # past the contacts' TTL
+    hogs = await _no_budget_left(server, http, why)
+    await http.post(f"{server.sandbox.url}/__sandbox/stats/reset")
+
+    stale = await server.graphql(http, "acme", CONTACTS)
+    bounded = await server.graphql(http, "acme", BOUNDED_CONTACTS, {"s": 0})
+    never_cached = await server.graphql(http, "acme", "{ invoices(first: 1) { nodes { id } } }")
+
+    await asyncio.gather(*hogs)
+    assert "stale" not in fresh["extensions"]
+    assert stale["data"] == fresh["data"]
+    assert stale["extensions"]["stale"] is True
+    assert stale["extensions"]["cost"]["sageCalls"] == 0
+    assert stale["extensions"]["cost"]["oldestDataAgeSeconds"] >= 0.3
+    for body in (bounded, never_cached):
+        assert body["errors"][0]["extensions"]["code"] == refused, body
+        assert "stale" not in body["extensions"]
+    stats = await _stats(http, server.sandbox)
+    assert set(stats["requests"]) <= {"GET /v3.1/contacts"}  # the hogs' reads, if any

@@ -22,6 +22,8 @@ one transport policy, ``SageClient.exchange``:
   an ``already_done`` check asked before each repeat).
 
 ``get`` and ``send`` turn Sage's errors into LedgerGraph's; the passthrough keeps Sage's answer.
+A cached read the Sage budget refuses is answered from the cache's stale entry when there is
+one (``ResponseCache.stale``): data of a known age rather than an error. Writes never are.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from typing import Any
 import httpx
 import orjson
 
+from ledgergraph.cache.local_entries import LocalEntry
 from ledgergraph.cache.response_cache import ResponseCache
 from ledgergraph.connectors.sage.budget import BUDGETED, AppBudget
 from ledgergraph.connectors.sage.connections import Connection, Connections
@@ -280,9 +283,26 @@ class SageClient:
                 )
                 self._inflight[flight] = task
                 task.add_done_callback(lambda _t: self._inflight.pop(flight, None))
-            # Shielded: one waiter giving up does not cancel the others' answer.
-            raw = await asyncio.shield(task)
+            try:
+                # Shielded: one waiter giving up does not cancel the others' answer.
+                raw = await asyncio.shield(task)
+            except (SageQuotaExhausted, RateLimited) as exc:
+                stale = await self._stale(tenant, ref.id, kind, request_key, exc)
+                if stale is None:
+                    raise
+                return stale.json()
         return orjson.loads(raw) if raw else None
+
+    async def _stale(
+        self, tenant: TenantId, business: str, kind: str, request_key: str, refusal: UpstreamError
+    ) -> LocalEntry | None:
+        """The cached answer past its TTL, when LedgerGraph's Sage budget (the app's or the
+        business's) refused the read: Sage was not asked, and old data of a known age beats
+        an error. Not for Sage's own refusals, nor for any other error."""
+        by_budget = isinstance(refusal, SageQuotaExhausted) or "budget" in refusal.extra
+        if self._cache is None or not by_budget:
+            return None
+        return await self._cache.stale(tenant, business, kind, request_key)
 
     async def _fetch(
         self,

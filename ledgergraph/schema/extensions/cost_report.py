@@ -14,6 +14,11 @@ and the client's freshness bound, ``@maxAge(seconds:)`` on the operation.
 * ``oldestDataAgeSeconds``: how old the oldest cached data the answer was built from is,
   ``null`` when nothing came from the cache.
 
+``extensions.stale: true`` (absent otherwise) when some of the answer is cached data past its
+lifetime, served because the Sage budget refused a fresh read (``SAGE_QUOTA_EXHAUSTED`` or no
+slot in time): the data is as old as ``oldestDataAgeSeconds`` says, never older than the
+operation's ``@maxAge``.
+
 A subscription reports with each event what was spent since the previous one.
 
 Why a directive for the freshness bound rather than a key in the request's ``extensions``: it
@@ -147,5 +152,6 @@ class CostReport(SchemaExtension):
                 None if oldest is None else round(max(0.0, time.time() - oldest), 3)
             ),
         }
+        stale = info.stale_hits > 0
         info.reset_tally()  # a subscription's next event reports its own
-        return {"cost": cost}
+        return {"cost": cost, "stale": True} if stale else {"cost": cost}
