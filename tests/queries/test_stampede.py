@@ -21,9 +21,14 @@ DASHBOARD = """{ invoices(first: 50) { nodes { number contact { name email }
 async def test_sixteen_identical_cold_queries_cost_the_calls_of_one(
     sandbox: RunningSandbox, redis_url: str, key_prefix: str, http: httpx.AsyncClient
 ) -> None:
-    # No response cache: every query is cold, so only sharing calls in flight can save any.
+    # No response cache: every query is cold, so only sharing calls in flight can save any;
+    # and all sixteen in flight at once (per-tenant admission would queue half of them).
     async with serve_ledgergraph(
-        sandbox, redis_url=redis_url, prefix=key_prefix, response_cache=False
+        sandbox,
+        redis_url=redis_url,
+        prefix=key_prefix,
+        response_cache=False,
+        graphql_tenant_concurrency=16,
     ) as server:
         await connect(
             http,
