@@ -44,6 +44,8 @@ from ledgergraph.observability import metrics
 from ledgergraph.types import ConnectionStatus, TenantId
 
 log = logging.getLogger(__name__)
+# Decrypted pairs kept per process (one per tenant, the most recently read).
+_DECRYPTED_TENANTS = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,9 @@ class TokenManager:
         self._inflight: dict[TenantId, asyncio.Task[TokenSet]] = {}
         # Per tenant: (consecutive failed refreshes, no new attempt before this time).
         self._paused: dict[TenantId, tuple[int, float]] = {}
+        # Per tenant, the stored ciphertext last decrypted and its pair: the memo is keyed by
+        # the stored bytes, so it can never answer other than the store does.
+        self._decrypted: dict[TenantId, tuple[bytes, TokenSet]] = {}
 
     # -- reading and writing the record -------------------------------------------------
 
@@ -95,10 +100,20 @@ class TokenManager:
         record = await self._kv.get_versioned(keys.token(tenant))
         if record is None:
             return None
+        known = self._decrypted.get(tenant)
+        if known is not None and known[0] == record.value:
+            # The very record decrypted (and found under the newest key) before: every Sage
+            # call reads it, and decrypting is two Fernet checks.
+            return StoredTokens(known[1], record.version)
         stored = StoredTokens(
             TokenSet.from_bytes(self._cipher.decrypt(record.value)), record.version
         )
-        if self._cipher.needs_rotation(record.value):
+        if not self._cipher.needs_rotation(record.value):
+            self._decrypted.pop(tenant, None)
+            self._decrypted[tenant] = (record.value, stored.tokens)
+            if len(self._decrypted) > _DECRYPTED_TENANTS:
+                del self._decrypted[next(iter(self._decrypted))]
+        else:
             # Re-encrypt under the newest key; losing this race to a refresh is harmless.
             rotated = self._cipher.rotate(record.value)
             version = await self._kv.compare_and_set(
@@ -126,6 +141,7 @@ class TokenManager:
         if stored is None:
             return None
         await self._kv.compare_and_delete(keys.token(tenant), stored.version)
+        self._decrypted.pop(tenant, None)
         return stored.tokens
 
     # -- the one call the client needs ---------------------------------------------------

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from typing import Any
+
+import orjson
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +33,8 @@ class TokenSet:
         return now + margin < self.access_expires_at
 
     def to_bytes(self) -> bytes:
-        return json.dumps(asdict(self), separators=(",", ":")).encode()
+        return orjson.dumps(asdict(self))
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> TokenSet:
-        return cls(**json.loads(raw))
+        return cls(**orjson.loads(raw))
