@@ -29,8 +29,9 @@ whose data is a snapshot of LedgerGraph's own answers taken here. Then:
    shared machine the latter is the steadier figure), and the load average.
 
 A script, not a test. ``--smoke`` runs everything with tiny sizes (about 20 s on a quiet
-machine) and exits 0 when it ran; ``--profile FILE`` runs the memory-store server under
-cProfile and writes the stats there on exit:
+machine) and exits 0 when it ran; ``--profile FILE`` runs one server under cProfile (the
+memory store's, or the Redis store's with ``--profile-store redis``) and writes the stats there
+on exit:
 
     .venv/bin/python bench/warm.py [--seconds 10] [--rounds 3] [--connections 16]
 """
@@ -374,6 +375,10 @@ async def run(args: argparse.Namespace) -> list[Server]:
     logs = Path(args.log_dir or tempfile.mkdtemp(prefix="ledgergraph-warm-"))
     await asyncio.to_thread(logs.mkdir, parents=True, exist_ok=True)
     rng = random.Random(args.seed)
+
+    def profiled(store: str) -> Path | None:
+        return args.profile if args.profile_store == store else None
+
     with RedisProcess() as redis_process:
         async with (
             serve_sandbox(SandboxConfig(controls=True)) as sandbox,
@@ -382,10 +387,10 @@ async def run(args: argparse.Namespace) -> list[Server]:
         ):
             memory, redis = await asyncio.gather(
                 stack.enter_async_context(
-                    ledgergraph("memory store", sandbox, None, logs, args.profile)
+                    ledgergraph("memory store", sandbox, None, logs, profiled("memory"))
                 ),
                 stack.enter_async_context(
-                    ledgergraph("Redis store", sandbox, redis_process.url, logs)
+                    ledgergraph("Redis store", sandbox, redis_process.url, logs, profiled("redis"))
                 ),
             )
             print(f"{_clock()} servers up, tenants connected", flush=True)
@@ -532,7 +537,10 @@ def main() -> int:
     parser.add_argument("--span", type=int, default=150, help="cursors from the first N objects")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes; exit 0 when it ran")
-    parser.add_argument("--profile", type=Path, help="cProfile the memory-store server")
+    parser.add_argument("--profile", type=Path, help="cProfile one server, stats to this file")
+    parser.add_argument(
+        "--profile-store", choices=("memory", "redis"), default="memory", help="which one"
+    )
     parser.add_argument("--log-dir", help="where logs and the snapshot go (default: a temp dir)")
     args = parser.parse_args()
     if args.smoke:
