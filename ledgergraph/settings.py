@@ -67,10 +67,11 @@ class Settings(BaseSettings):
     )
     response_cache_default_ttl: float = 60.0
     response_cache_stale_window: float = Field(
-        # The day's Sage budget, once spent, stays spent until midnight UTC; an hour of old
-        # answers covers the dashboards open meanwhile at the cost of keeping entries longer
-        # in Redis. Below the generations' 24 h, which would retire the entries first.
-        default=3600.0,
+        # Every entry lives this much longer, including those a write's invalidation already
+        # made unreachable (generations are not enumerated): the cache's memory grows by about
+        # (refills a second) x (page size) x (window). Five minutes of old answers bridge a
+        # spent budget's first minutes without multiplying a write-heavy store by sixty.
+        default=300.0,
         ge=0,
         le=12 * 3600,
         description="Seconds a cached Sage response is kept past its TTL, to be served (with "
