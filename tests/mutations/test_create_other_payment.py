@@ -116,8 +116,10 @@ async def test_an_expense_is_paid_with_each_line_split_into_net_and_tax(
     assert books.bank_balance(checking) == balance_before - Decimal("86.99")
     stats = (await http.get(f"{sandbox.url}/__sandbox/stats")).json()["requests"]
     lists = {name: n for name, n in stats.items() if name.startswith("GET /v3.1/")}
-    # Three lines, one read of each list they name (no read per line).
-    assert lists.get("GET /v3.1/ledger_accounts", 0) <= 1, stats
+    # Three lines, one read of each list they name (no read per line) — and the ledger
+    # accounts once more for the answer: the payment posted to them, so what the request read
+    # to check the lines is stale by the time it answers.
+    assert lists.get("GET /v3.1/ledger_accounts", 0) <= 2, stats
     assert lists.get("GET /v3.1/tax_rates", 0) <= 1, stats
 
 
