@@ -57,7 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ledgergraph.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
 from ledgergraph.sandbox.books import DEMO_USER_ID, SOLO_USER_ID, business_id_for
 from ledgergraph.sandbox.config import RateLimits
-from ledgergraph.sandbox.oauth import AUTHORIZE_PATH, REVOKE_PATH, TOKEN_PATH
+from ledgergraph.sandbox.runner import SandboxUrls
 from ledgergraph.settings import Settings
 from tests.redis_server import RedisProcess, free_port
 from tests.support.browser import connect
@@ -178,27 +178,10 @@ async def serve_sandbox_forever(port: int, concurrent: int) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class RemoteSandbox:
+class RemoteSandbox(SandboxUrls):
     """What ``server_env`` reads of a sandbox, for one running in another process."""
 
-    url: str
     config: SandboxConfig = field(default_factory=SandboxConfig)
-
-    @property
-    def api_url(self) -> str:
-        return f"{self.url}/v3.1"
-
-    @property
-    def auth_url(self) -> str:
-        return f"{self.url}{AUTHORIZE_PATH}"
-
-    @property
-    def token_url(self) -> str:
-        return f"{self.url}{TOKEN_PATH}"
-
-    @property
-    def revoke_url(self) -> str:
-        return f"{self.url}{REVOKE_PATH}"
 
 
 def snapshot_code(log_dir: Path) -> Path:

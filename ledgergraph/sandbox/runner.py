@@ -19,9 +19,10 @@ from ledgergraph.sandbox.tokens import Clock
 
 
 @dataclass(frozen=True, slots=True)
-class RunningSandbox:
+class SandboxUrls:
+    """Where a sandbox at ``url`` answers: its API and its OAuth endpoints."""
+
     url: str
-    app: web.Application
 
     @property
     def api_url(self) -> str:
@@ -38,6 +39,11 @@ class RunningSandbox:
     @property
     def revoke_url(self) -> str:
         return f"{self.url}{REVOKE_PATH}"
+
+
+@dataclass(frozen=True, slots=True)
+class RunningSandbox(SandboxUrls):
+    app: web.Application
 
     @property
     def config(self) -> SandboxConfig:
