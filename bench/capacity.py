@@ -44,8 +44,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -220,17 +220,38 @@ async def child(
                 await process.wait()
 
 
-async def wait_ready(url: str, process: asyncio.subprocess.Process, log: Path) -> None:
+async def wait_ready(url: str, process: asyncio.subprocess.Process, log: Path) -> bool:
+    """True once ``url`` answers 200; False when the process exited first (its port was taken
+    between ``free_port()`` and its bind: the caller starts it again on another port)."""
     deadline = time.monotonic() + 60
     async with httpx.AsyncClient(timeout=2) as http:
         while time.monotonic() < deadline:
             if process.returncode is not None:
-                raise RuntimeError(f"{url} exited; see {log}")
+                return False
             with contextlib.suppress(httpx.TransportError):
                 if (await http.get(url)).status_code == 200:
-                    return
+                    return True
             await asyncio.sleep(0.1)
     raise RuntimeError(f"{url} did not become ready; see {log}")
+
+
+async def start_on_a_free_port(
+    stack: AsyncExitStack,
+    launch: Callable[[int], AbstractAsyncContextManager[asyncio.subprocess.Process]],
+    ready_path: str,
+    log: Path,
+) -> str:
+    """Start a server process on a free port and return its URL once it answers ``ready_path``;
+    another port and another try when the port was taken meanwhile."""
+    for _ in range(3):
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        async with AsyncExitStack() as attempt:
+            process = await attempt.enter_async_context(launch(port))
+            if await wait_ready(f"{url}{ready_path}", process, log):
+                await stack.enter_async_context(attempt.pop_all())
+                return url
+    raise RuntimeError(f"{url} exited three times; see {log}")
 
 
 # -- tenants ------------------------------------------------------------------------------------
@@ -451,8 +472,6 @@ def verdict(ok: bool) -> str:
 async def run(plan: Plan, smoke: bool) -> int:
     run_id = uuid.uuid4().hex[:6]
     log_dir = Path(tempfile.mkdtemp(prefix="ledgergraph-capacity-"))
-    sandbox_port = free_port()
-    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     code = await asyncio.to_thread(snapshot_code, log_dir)
     me = code / "bench" / "capacity.py"
     began = time.monotonic()
@@ -461,30 +480,28 @@ async def run(plan: Plan, smoke: bool) -> int:
     with RedisProcess() as redis:
         async with AsyncExitStack() as stack:
             sandbox_log = log_dir / "sandbox.log"
-            sandbox_process = await stack.enter_async_context(
-                child(
+            sandbox_url = await start_on_a_free_port(
+                stack,
+                lambda port: child(
                     [
                         sys.executable,
                         str(me),
                         "--serve-sandbox",
-                        str(sandbox_port),
+                        str(port),
                         "--sage-in-flight",
                         str(plan.sage_in_flight),
                     ],
                     sandbox_log,
                     code,
-                )
+                ),
+                "/__sandbox/stats",
+                sandbox_log,
             )
-            # Started together, waited for together: start-up is most of a smoke run.
-            starting = [wait_ready(f"{sandbox_url}/__sandbox/stats", sandbox_process, sandbox_log)]
             remote = cast(RunningSandbox, RemoteSandbox(sandbox_url))
-            workers: list[str] = []
-            for n in range(2):
-                port = free_port()
-                inherited = {
-                    k: v for k, v in os.environ.items() if not k.startswith("LEDGERGRAPH_")
-                }
-                env = inherited | server_env(
+            inherited = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERGRAPH_")}
+
+            def worker_env(port: int) -> dict[str, str]:
+                return inherited | server_env(
                     remote,
                     port=port,
                     redis_url=redis.url,
@@ -502,19 +519,16 @@ async def run(plan: Plan, smoke: bool) -> int:
                     LEDGERGRAPH_GRAPHQL_TENANT_CONCURRENCY=str(plan.operations_per_tenant),
                     LEDGERGRAPH_LOG_LEVEL="WARNING",
                 )
-                worker_log = log_dir / f"worker-{n}.log"
-                process = await stack.enter_async_context(
-                    child(
-                        [sys.executable, "-m", "ledgergraph.cli", "serve", "--no-browser"],
-                        worker_log,
-                        code,
-                        env,
-                    )
+
+            def worker(n: int) -> Awaitable[str]:
+                log = log_dir / f"worker-{n}.log"
+                serve = [sys.executable, "-m", "ledgergraph.cli", "serve", "--no-browser"]
+                return start_on_a_free_port(
+                    stack, lambda port: child(serve, log, code, worker_env(port)), "/healthz", log
                 )
-                url = f"http://127.0.0.1:{port}"
-                starting.append(wait_ready(f"{url}/healthz", process, worker_log))
-                workers.append(url)
-            await asyncio.gather(*starting)
+
+            # Started together, waited for together: start-up is most of a smoke run.
+            workers = list(await asyncio.gather(worker(0), worker(1)))
 
             limits = httpx.Limits(max_connections=256, max_keepalive_connections=128)
             http = await stack.enter_async_context(httpx.AsyncClient(timeout=60, limits=limits))
