@@ -10,6 +10,7 @@ dataloaders and cache off (one GET per reference). A script, not a test:
     .venv/bin/python bench/queries.py [--latency-ms 50] [--runs 15] [--markdown] [--naive]
     .venv/bin/python bench/queries.py --smoke    # tiny books, a few runs: proves it works
     .venv/bin/python bench/queries.py --redis [--local-mb 0]   # a throwaway Redis as the store
+    .venv/bin/python bench/queries.py --only "tax rate" --profile cold.prof   # one query, profiled
 
 The sandbox runs in a process of its own (forked before anything starts), so emulating Sage —
 serialising pages of 200 contacts — does not take the server's CPU as a real Sage would not;
@@ -24,10 +25,12 @@ the calls' spans, from request sent to answer headers) and the rest — LedgerGr
 on the critical path (parsing, decoding, mapping, execution; the client's too, in this
 process); *cold CPU ms* is the CPU time this process spent per cold request, which other
 load on the machine barely moves (compare changes by it when the machine is busy). The
-sandbox sleeps ``latency_ms`` *before* it builds its answer, so a call costs the
-latency plus the sandbox's own work (~10-25 ms for a page of 100 invoices or 200 contacts with
-every attribute; pages asked for together are built one after the other in its one process):
-"in Sage" is then more than rounds x latency, and that excess is the sandbox's, not the server's.
+sandbox answers a call ``latency_ms`` after it arrived, its own work (~10-25 ms for a page of
+100 invoices or 200 contacts with every attribute) included, as Sage's latency includes its
+own; until 2026-12-07 it slept ``latency_ms`` and then built its answer, so each round cost
+the latency plus that work (the Mesh figures of issue 12 were measured so). Pages asked for
+together are still built one after the other in its one process: "in Sage" exceeds rounds x
+latency where a round's pages take longer than the latency to build.
 
 Calls are counted by the sandbox (``/__sandbox/stats``). Rounds are counted by
 ``tests/support/rounds.py`` from the start and end of every Sage request leaving the server
@@ -41,6 +44,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import gc
 import math
 import multiprocessing
@@ -58,6 +62,7 @@ from redis.asyncio import Redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from ledgergraph import serving
 from ledgergraph.sandbox import (
     RunningSandbox,
     SandboxConfig,
@@ -75,6 +80,14 @@ PAGE = 200
 # Issue 12's cold target: p50 ≤ SLACK x ideal rounds x latency + OWN_MS.
 SLACK = 1.15
 OWN_MS = 15.0
+
+
+# As ``ledgergraph serve`` sets it after start-up (``--gc-default``: Python's own, to compare).
+YOUNG_COLLECTION_AFTER: int | None = serving.YOUNG_COLLECTION_AFTER
+# ``--profile``: the cold requests (this process: the server and the client) under cProfile.
+PROFILER: cProfile.Profile | None = None
+# ``--only``: the queries whose name contains this.
+ONLY: str | None = None
 
 
 def pages(count: int) -> int:
@@ -235,7 +248,11 @@ async def _run(
     for _ in range(runs):
         await invalidate()
         rounds.reset()
+        if PROFILER is not None:
+            PROFILER.enable()
         cold_timings.append(await _timed(server, http, query.text))
+        if PROFILER is not None:
+            PROFILER.disable()
         waiting.append(_waiting_ms(rounds.spans))
     cold_cpu = (time.process_time() - cpu_started) * 1000 / runs
     await http.post(f"{sandbox.url}/__sandbox/stats/reset")
@@ -292,6 +309,8 @@ async def _server_results(
         # (unfrozen, one took ~80 ms: a p95 of the harness, not of the server).
         gc.collect()
         gc.freeze()
+        if YOUNG_COLLECTION_AFTER is not None:
+            gc.set_threshold(YOUNG_COLLECTION_AFTER, *gc.get_threshold()[1:])
         assert server.runtime is not None
         runtime = server.runtime
         rounds = Rounds(sandbox.api_url).watch(runtime.http)
@@ -305,6 +324,7 @@ async def _server_results(
             results = [
                 await _run(server, sandbox, http, q, runs, invalidate, rounds, redis)
                 for q in QUERIES
+                if ONLY is None or ONLY in q.name
             ]
         finally:
             if redis is not None:
@@ -398,7 +418,8 @@ async def _measure(args: argparse.Namespace, redis_url: str | None) -> None:
     if naive is not None:
         titles += ["naive calls", "naive p50 / p95 ms"]
     rows = []
-    for i, (query, (opt, data)) in enumerate(zip(QUERIES, fast, strict=True)):
+    chosen = [q for q in QUERIES if ONLY is None or ONLY in q.name]
+    for i, (query, (opt, data)) in enumerate(zip(chosen, fast, strict=True)):
         target = _target(query, args.latency_ms)
         row = [
             query.name,
@@ -442,7 +463,19 @@ if __name__ == "__main__":
     parser.add_argument("--local-mb", type=int, default=64, help="RESPONSE_CACHE_LOCAL_MB")
     parser.add_argument("--in-process-sandbox", action="store_true", help="as the tests run it")
     parser.add_argument("--smoke", action="store_true", help="tiny books and 3 runs (CI)")
+    parser.add_argument("--only", help="run only the queries whose name contains this")
+    parser.add_argument(
+        "--gc-default", action="store_true", help="Python's GC thresholds, not the server's"
+    )
+    parser.add_argument("--profile", type=Path, help="cProfile the cold requests, stats here")
     args = parser.parse_args()
     if args.smoke:
         args.runs, args.naive = 3, False
+    ONLY = args.only
+    if args.gc_default:
+        YOUNG_COLLECTION_AFTER = None
+    if args.profile is not None:
+        PROFILER = cProfile.Profile()
     asyncio.run(main(args))
+    if PROFILER is not None:
+        PROFILER.dump_stats(args.profile)

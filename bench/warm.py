@@ -53,6 +53,7 @@ from typing import Any
 
 import httpx
 import orjson
+from redis.asyncio import Redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -70,6 +71,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINE = Path(__file__).resolve().parent / "baseline_server.py"
 TARGET = 0.70
 TENANT = "acme"
+# ``--env NAME=VALUE``: settings for both LedgerGraph servers on top of ``SERVER_ENV``.
+EXTRA_ENV: list[str] = []
 # Warm means warm for the whole run: cached Sage pages must not expire between rounds.
 SERVER_ENV = {
     "LEDGERGRAPH_RATE_LIMIT_REQUESTS": "0",
@@ -237,6 +240,8 @@ class Server:
     headers: dict[str, str] = field(default_factory=dict)
     results: list[LoadResult] = field(default_factory=list)
     cpu: float = 0.0  # server CPU seconds over the timed rounds
+    redis_url: str | None = None  # the Redis of this server alone, if it has one
+    redis_commands: dict[str, int] = field(default_factory=dict)  # sent during the timed rounds
 
     @property
     def url(self) -> str:
@@ -284,6 +289,7 @@ async def ledgergraph(
     env = _inherited() | server_env(
         sandbox, port=port, redis_url=redis_url, prefix=f"warm-{port}:", **SERVER_ENV
     )
+    env |= dict(setting.split("=", 1) for setting in EXTRA_ENV)
     command = [sys.executable]
     if profile is not None:
         command += ["-m", "cProfile", "-o", str(profile)]
@@ -291,6 +297,7 @@ async def ledgergraph(
     async with _process(name, command, env, port, logs / f"{name}.log") as server:
         token = _token(TENANT)
         server.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        server.redis_url = redis_url
         async with httpx.AsyncClient(timeout=60) as http:
             await connect(http, server.url, token, user_id=DEMO_USER_ID)
         yield server
@@ -463,6 +470,7 @@ async def timed(
         order = servers[round_number % len(servers) :] + servers[: round_number % len(servers)]
         for server in order:
             cpu = cpu_seconds(server.process.pid)
+            commands = await redis_commands(server.redis_url)
             result = await load(
                 "127.0.0.1",
                 server.port,
@@ -473,6 +481,10 @@ async def timed(
                 start_at=sum(r.requests for r in server.results),
             )
             server.cpu += cpu_seconds(server.process.pid) - cpu
+            after = await redis_commands(server.redis_url)
+            for name, calls in after.items():
+                sent = calls - commands.get(name, 0) - (name == "info")
+                server.redis_commands[name] = server.redis_commands.get(name, 0) + sent
             server.results.append(result)
             print(
                 f"round {round_number + 1}: {server.name:<16} {result.rate:7.1f} req/s"
@@ -482,6 +494,18 @@ async def timed(
                 flush=True,
             )
     print(f"Sage calls during the timed rounds: {await sage_calls(http, sandbox) - before}")
+
+
+async def redis_commands(url: str | None) -> dict[str, int]:
+    """Commands Redis has run so far, by name (``INFO commandstats``); ``{}`` without one."""
+    if url is None:
+        return {}
+    client = Redis.from_url(url)
+    try:
+        stats = await client.info("commandstats")
+    finally:
+        await client.aclose()
+    return {name.removeprefix("cmdstat_"): int(row["calls"]) for name, row in stats.items()}
 
 
 def report(args: argparse.Namespace, servers: list[Server]) -> bool:
@@ -522,6 +546,16 @@ def report(args: argparse.Namespace, servers: list[Server]) -> bool:
             + (f"  ({failures} failed)" if failures else "")
         )
         ok = ok and not failures
+    for server in servers:
+        if server.redis_url is not None:
+            requests = max(1, sum(len(r.latencies) for r in server.results))
+            sent = {name: n for name, n in server.redis_commands.items() if n > 0}
+            ranked = sorted(sent.items(), key=lambda named: -named[1])
+            per = ", ".join(f"{name} {n / requests:.2f}" for name, n in ranked)
+            print(
+                f"{server.name}: {sum(sent.values()) / requests:.2f} Redis commands per request"
+                f" ({per})"
+            )
     return ok
 
 
@@ -541,8 +575,16 @@ def main() -> int:
     parser.add_argument(
         "--profile-store", choices=("memory", "redis"), default="memory", help="which one"
     )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for both LedgerGraph servers (e.g. LEDGERGRAPH_RESPONSE_CACHE_LOCAL_MB=64)",
+    )
     parser.add_argument("--log-dir", help="where logs and the snapshot go (default: a temp dir)")
     args = parser.parse_args()
+    EXTRA_ENV.extend(args.env)
     if args.smoke:
         args.seconds, args.rounds, args.distinct, args.sample, args.span = 1.0, 1, 28, 7, 25
     started = time.monotonic()

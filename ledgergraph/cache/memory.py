@@ -11,7 +11,7 @@ import asyncio
 import heapq
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Generic, Self, TypeVar
@@ -96,6 +96,11 @@ class MemoryKeyValue:
     async def get(self, key: str) -> bytes | None:
         await asyncio.sleep(0)
         return self._plain(key)
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        await asyncio.sleep(0)
+        values = [self._map.get(key) for key in keys]
+        return [value if isinstance(value, bytes) else None for value in values]
 
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
         check_ttl(ttl)

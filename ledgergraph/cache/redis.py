@@ -11,8 +11,9 @@ not contain a hash tag, so the caller's tag (``tenant:{acme}:...``) decides the 
 
 Redis Cluster: a URL with ``?cluster=1`` (``redis://host:port/0?cluster=1``, more seed nodes as
 ``&addr=host:port``) opens a ``RedisCluster`` client. Every command and every script touches a
-single key, so nothing ever spans two slots; blocking stream reads go to the shard of their
-stream, and a shard that is down or failing over is ``StoreUnavailable`` like a lone Redis.
+single key, or keys of one hash tag (``get_many``), so nothing ever spans two slots; blocking
+stream reads go to the shard of their stream, and a shard that is down or failing over is
+``StoreUnavailable`` like a lone Redis.
 
 Needs Redis 7.0 or later (stream trimming is recorded with ``XSETID ... MAXDELETEDID``), run
 with ``maxmemory-policy noeviction``: everything here is state, and an evicted lock, token
@@ -270,6 +271,12 @@ class RedisKeyValue:
 
     async def get(self, key: str) -> bytes | None:
         return _bytes_or_none(await self._conn.run(self._client.get(self._prefix + key)))
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        values = await self._conn.run(self._client.mget([self._prefix + key for key in keys]))
+        return [_bytes_or_none(value) for value in values]
 
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
         await self._conn.run(self._client.set(self._prefix + key, value, px=_px(ttl)))

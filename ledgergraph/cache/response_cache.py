@@ -19,7 +19,10 @@ A waiter never fails because of a lease. Leases, like entries, are per tenant an
 
 Recently used entries are also kept in this process (``local_entries``), under the same
 generation-qualified names: a warm hit then reads only the small generation key from the store,
-not the response, and an invalidation by any process still takes effect at once.
+not the response, and an invalidation by any process still takes effect for every request that
+starts after it. A request reads the generations of all the kinds it will likely look up at
+once, at its first lookup (``request_generations``): one round trip per request and business,
+not one per lookup.
 
 Freshness: every entry records when it was fetched from Sage. A hit reports that time to the
 request (``request_context.note_cache_hit``, for ``extensions.cost``), and a request that
@@ -55,6 +58,7 @@ from ledgergraph.cache.exceptions import StoreUnavailable
 from ledgergraph.cache.known_totals import KnownTotals
 from ledgergraph.cache.local_entries import LocalEntries, LocalEntry
 from ledgergraph.cache.object_memo import ObjectMemo
+from ledgergraph.cache.request_generations import RequestGenerations
 from ledgergraph.cache.singleflight import FillLeases
 from ledgergraph.cache.types import KeyValue
 from ledgergraph.cache.validation import check_positive
@@ -132,6 +136,7 @@ class ResponseCache:
         self.totals = KnownTotals(kv)
         #: Unified objects built from the decoded entries (see ``object_memo``).
         self.built = ObjectMemo()
+        self._generations = RequestGenerations(kv)
 
     async def get(self, tenant: str, business: str, kind: str, request_key: str) -> bytes | None:
         """The cached response, or ``None``; a miss lets this task ``put`` the response.
@@ -173,7 +178,7 @@ class ResponseCache:
                         return self._hit(kind, self._keep(kind, entry, filled))
                     # Fetched here after all: under the generation current now (the fetch
                     # starts after this read, so an invalidation seen here is behind it).
-                    generation = await self._generation(tenant, business, kind)
+                    generation = await self._generation(tenant, business, kind, fresh=True)
         except StoreUnavailable as exc:
             logger.warning("response cache unavailable, reading through: %s", exc)
             metrics.CACHE_LOOKUPS.labels(kind, "miss").inc()
@@ -242,11 +247,15 @@ class ResponseCache:
         """Forget every cached response of these resource kinds of ``business``."""
         if not kinds:
             raise ValueError("name the resource kinds to invalidate")
+        # Requests of this process read their own write: none keeps the generations it read,
+        # before the deletes or while they run.
+        self._generations.forget(tenant, business)
         try:
             for kind in kinds:
                 await self._kv.delete(keys.cache_generation(tenant, business, kind))
         except StoreUnavailable as exc:
             logger.warning("response cache unavailable, invalidation of %s lost: %s", kinds, exc)
+        self._generations.forget(tenant, business)
 
     def _ttl(self, kind: str) -> float:
         return self._ttls.get(kind, self._default_ttl)
@@ -297,16 +306,27 @@ class ResponseCache:
         assert self._leases is not None
         return await self._leases.wait_for(lease, poll, share=seen)
 
-    async def _generation(self, tenant: str, business: str, kind: str) -> str:
+    async def _generation(
+        self, tenant: str, business: str, kind: str, *, fresh: bool = False
+    ) -> str:
+        """The generation to look up in: as the request read it (``request_generations``),
+        or with ``fresh`` read from the store now."""
         key = keys.cache_generation(tenant, business, kind)
-        current = await self._kv.get(key)
+        if fresh:
+            current = await self._kv.get(key)
+        else:
+            current = await self._generations.get(tenant, business, kind)
         if current is None:
-            fresh = secrets.token_hex(8).encode()
-            if await self._kv.set_if_absent(key, fresh, ttl=GENERATION_TTL):
-                return fresh.decode()
-            # Another process started a generation first; if it is already gone again, a
-            # private one makes this request a miss whose response nobody will read.
-            current = await self._kv.get(key) or fresh
+            new = secrets.token_hex(8).encode()
+            if await self._kv.set_if_absent(key, new, ttl=GENERATION_TTL):
+                current = new
+            else:
+                current = await self._kv.get(key)
+                if current is None:
+                    # Another process started a generation and it is already gone again: a
+                    # private one makes this request a miss whose response nobody will read.
+                    return new.decode()
+            self._generations.note(tenant, business, kind, current)
         return current.decode()
 
 

@@ -9,6 +9,7 @@ braces is a Redis Cluster hash tag: keys sharing it live on the same shard.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
@@ -51,6 +52,12 @@ class KeyValue(Protocol):
 
     async def get(self, key: str) -> bytes | None:
         """The value at ``key``, or ``None`` if absent or expired."""
+        ...
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """The values at ``keys``, in order, in one round trip (``None`` where absent or
+        expired, and where a key holds a versioned record). The keys must share one hash tag:
+        on a Redis Cluster they are read from one shard at once."""
         ...
 
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:

@@ -1,5 +1,6 @@
 """Static proof that the Redis store runs unchanged on Redis Cluster: every command and every
-Lua script it sends names a single key, and every name from ``keys.py`` keeps its hash tag once
+Lua script it sends names a single key (but ``get_many``'s ``MGET``, of keys of one hash
+tag), and every name from ``keys.py`` keeps its hash tag once
 the store's prefix and namespace are in front, so a tenant's state lives on one shard."""
 
 from __future__ import annotations
@@ -179,10 +180,31 @@ def test_blocking_reads_wait_on_one_stream() -> None:
         assert len(streams.keys) == 1, ast.unparse(call)
 
 
+def _get_many_calls() -> list[ast.Call]:
+    """Calls inside ``RedisKeyValue.get_many``: its one ``MGET`` names keys of one hash tag,
+    as its contract says (its caller's names are checked below)."""
+    tree = ast.parse(Path(inspect.getfile(redis_store)).read_text())
+    hosts = [
+        n for n in ast.walk(tree) if isinstance(n, ast.AsyncFunctionDef) and n.name == "get_many"
+    ]
+    return [node for host in hosts for node in ast.walk(host) if isinstance(node, ast.Call)]
+
+
 def test_no_command_names_several_keys() -> None:
+    hosted = {ast.dump(call) for call in _get_many_calls()}
     for call in _calls():
         if not isinstance(call.func, ast.Attribute):
+            continue
+        if ast.dump(call) in hosted and call.func.attr == "mget":
             continue
         assert call.func.attr not in MULTI_KEY_METHODS, ast.unparse(call)
         if call.func.attr in ("delete", "exists", "touch", "watch"):
             assert len(call.args) == 1, ast.unparse(call)
+
+
+@pytest.mark.parametrize("prefix", STORE_PREFIXES)
+def test_the_generations_a_request_reads_at_once_share_one_slot(prefix: str) -> None:
+    # ``request_generations`` reads every kind's generation of one tenant and business in
+    # one ``get_many``.
+    names = [keys.cache_generation("acme", "b-1", kind) for kind in ("contacts", "tax_rates")]
+    assert len({key_slot((prefix + name).encode()) for name in names}) == 1

@@ -182,3 +182,16 @@ async def test_ttl_must_be_a_positive_duration(store: Store, ttl: float) -> None
         await store.kv.set("k", b"v", ttl=ttl)
     with pytest.raises(ValueError, match="ttl"):
         await store.kv.compare_and_set("k", b"v", None, ttl=ttl)
+
+
+async def test_get_many_reads_values_in_order_with_none_for_absent_ones(store: Store) -> None:
+    await store.kv.set("{t}a", b"1")
+    await store.kv.set("{t}c", b"3", ttl=0.1)
+    await store.kv.compare_and_set("{t}record", b"r", expected_version=None)
+    await asyncio.sleep(0.15)
+    await store.kv.set("{t}b", b"2")
+
+    found = await store.kv.get_many(["{t}b", "{t}missing", "{t}a", "{t}c", "{t}record"])
+
+    assert found == [b"2", None, b"1", None, None]
+    assert await store.kv.get_many([]) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -40,6 +41,21 @@ async def test_latency_delays_every_request_until_cleared(
 
     assert slow >= 0.15
     assert fast < 0.1
+
+
+async def test_latency_is_the_time_to_answer_a_write_is_applied_before_its_answer(
+    http: httpx.AsyncClient, api: httpx.AsyncClient, probe: Probe
+) -> None:
+    await _add_faults(http, {"latency_ms": 2000})
+
+    answer = asyncio.ensure_future(api.post("probes", json={"n": 1}))
+    answered, _ = await asyncio.wait({answer}, timeout=1.0)
+    applied = list(probe.writes)
+    response = await answer
+
+    assert not answered
+    assert applied == [{"n": 1}]
+    assert response.status_code == 201
 
 
 @pytest.mark.parametrize(
