@@ -117,6 +117,8 @@ class Plan:
     app_budget: bool
     # GraphQL operations of one tenant executing at once per worker (0: no limit).
     operations_per_tenant: int
+    # ... of a tenant using over twice the others' average loop time (fair admission).
+    heavy_operations: int
 
     @property
     def poll_interval(self) -> float:
@@ -145,6 +147,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
             latency_ms=args.latency_ms,
             app_budget=not args.no_app_budget,
             operations_per_tenant=args.operations_per_tenant,
+            heavy_operations=args.heavy_operations,
         )
     return Plan(
         tenants=args.tenants,
@@ -162,6 +165,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         latency_ms=args.latency_ms,
         app_budget=not args.no_app_budget,
         operations_per_tenant=args.operations_per_tenant,
+        heavy_operations=args.heavy_operations,
     )
 
 
@@ -517,6 +521,7 @@ async def run(plan: Plan, smoke: bool) -> int:
                     LEDGERGRAPH_SAGE_APP_IN_FLIGHT=str(plan.app_in_flight),
                     LEDGERGRAPH_SAGE_APP_TENANT_IN_FLIGHT=str(plan.tenant_in_flight),
                     LEDGERGRAPH_GRAPHQL_TENANT_CONCURRENCY=str(plan.operations_per_tenant),
+                    LEDGERGRAPH_GRAPHQL_TENANT_HEAVY_CONCURRENCY=str(plan.heavy_operations),
                     LEDGERGRAPH_LOG_LEVEL="WARNING",
                 )
 
@@ -643,7 +648,7 @@ async def run(plan: Plan, smoke: bool) -> int:
         f"tenants {plan.tenants}, live subscribers {plan.subscribers}, interactive "
         f"{plan.interactive}, noisy 1 x {plan.noisy_concurrency} lanes, 2 workers, "
         f"app budget {'on' if plan.app_budget else 'OFF'}, operations per tenant per worker "
-        f"{plan.operations_per_tenant or 'unlimited'}"
+        f"{plan.operations_per_tenant or 'unlimited'} (a heavy tenant's {plan.heavy_operations})"
     )
     print(
         f"sandbox: {plan.sage_in_flight} in flight per app, {plan.latency_ms:.0f} ms per call; "
@@ -742,6 +747,13 @@ def main() -> int:
         type=int,
         default=Settings.model_fields["graphql_tenant_concurrency"].default,
         help="GraphQL operations of one tenant executing at once per worker (0: no limit)",
+    )
+    parser.add_argument(
+        "--heavy-operations",
+        type=int,
+        default=Settings.model_fields["graphql_tenant_heavy_concurrency"].default,
+        help="... of a tenant using over twice the others' average loop time per worker "
+        "(= --operations-per-tenant: fair admission off)",
     )
     parser.add_argument("--serve-sandbox", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -273,6 +273,19 @@ class Settings(BaseSettings):
         gt=0,
         description="Largest request body accepted (413 PAYLOAD_TOO_LARGE beyond).",
     )
+    attachment_max_bytes: int = Field(
+        default=2_621_440,
+        gt=0,
+        le=2_621_440,
+        description="Largest file uploadAttachment accepts (multipart requests; read in "
+        "chunks and refused with 413 PAYLOAD_TOO_LARGE as soon as it is exceeded). At most "
+        "Sage's own limit, 2,621,440 bytes.",
+    )
+    attachment_url_ttl: float = Field(
+        default=300.0,
+        gt=0,
+        description="Seconds an Attachment.downloadUrl stays valid (it needs no token).",
+    )
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
         description="Browser origins allowed to call /graphql (comma-separated; '*' for any). "
@@ -319,6 +332,25 @@ class Settings(BaseSettings):
         default=10.0,
         ge=0,
         description="Seconds a queued operation may wait to start; past it, RATE_LIMITED.",
+    )
+    graphql_worker_concurrency: int = Field(
+        default=64,
+        ge=0,
+        description="GraphQL queries and mutations executing at once on a worker, every tenant "
+        "together; when full, the tenant that used the least loop time lately starts first; "
+        "0: no limit.",
+    )
+    graphql_tenant_heavy_concurrency: int = Field(
+        default=1,
+        ge=1,
+        description="Operations at once of a tenant using over twice the average loop time of "
+        "the other active tenants on a worker, and over 5 % of it, while they use over half "
+        "of it together (instead of GRAPHQL_TENANT_CONCURRENCY).",
+    )
+    graphql_fair_half_life: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds over which a tenant's measured loop time halves, for fair admission.",
     )
     sage_budget_per_minute: int = Field(
         default=600, ge=0, description="Sage calls per business per minute; 0: no budget."

@@ -254,6 +254,38 @@ async def test_waiting_tenants_are_served_in_turn(budgets: Callable[..., AppBudg
     assert served == ["noisy", "quiet", "noisy", "noisy"]
 
 
+def _queue_for(
+    budget: AppBudget, tenant: str, business: str, served: list[str]
+) -> asyncio.Task[None]:
+    """An interactive call of ``tenant`` for ``business`` that notes when it got a slot."""
+
+    async def wait() -> None:
+        slot = await budget.acquire(tenant, business)
+        served.append(f"{tenant}/{business}")
+        await budget.release(slot)
+
+    return asyncio.create_task(wait())
+
+
+async def test_a_tenant_with_many_businesses_gets_one_tenants_turns_shared_by_its_businesses(
+    budgets: Callable[..., AppBudget],
+) -> None:
+    budget = budgets(in_flight=1)
+    held = await budget.acquire("other")
+    served: list[str] = []
+    calls = [("many", "b1"), ("many", "b1"), ("many", "b2"), ("many", "b3")]
+    calls += [("one", "a"), ("one", "a")]
+    waiters = []
+    for tenant, business in calls:
+        waiters.append(_queue_for(budget, tenant, business, served))
+        await _until(lambda: budget.waiting_calls()["interactive"] == len(waiters))
+
+    await budget.release(held)
+    await asyncio.gather(*waiters)
+
+    assert served == ["many/b1", "one/a", "many/b2", "one/a", "many/b3", "many/b1"]
+
+
 async def test_a_tenant_holding_its_share_waits_while_another_tenant_is_served(
     budgets: Callable[..., AppBudget],
 ) -> None:

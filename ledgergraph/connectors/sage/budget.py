@@ -16,6 +16,11 @@ Who goes first, when a slot is not free at once:
   one call each, so a tenant with a hundred calls waiting does not delay a tenant with one;
   and a tenant may hold at most ``tenant_in_flight`` slots fleet-wide, so a noisy tenant is
   held to its share before anyone else is slowed;
+* **per business, inside the tenant's share**: the tenant is the unit of fairness, not the
+  business, so a tenant with fifty businesses gets no more than a tenant with one (its turn
+  in the round robin and its ``tenant_in_flight`` cap are the tenant's). Its businesses share
+  its turns: each turn of the tenant goes to the next of its businesses with calls waiting
+  (round robin again), so one busy business of a tenant does not starve its others;
 * **by headroom**: when less than ``background_floor`` of the day is left, background calls
   stop; below ``polling_floor``, polling stops too; interactive calls go on until the day is
   spent, and only then fail with ``SAGE_QUOTA_EXHAUSTED``, saying when the budget resets.
@@ -83,6 +88,7 @@ class Slot:
 @dataclass(slots=True)
 class _Waiter:
     tenant: str
+    business: str
     priority: Priority
     future: asyncio.Future[Slot]
     enqueued: float = field(default_factory=time.monotonic)
@@ -137,8 +143,9 @@ class AppBudget:
         self._clock = clock
         self._poll = poll
         self._worker = secrets.token_hex(8)
-        # Per class, the tenants with calls waiting, in the order they are served next.
-        self._queues: dict[Priority, OrderedDict[str, deque[_Waiter]]] = {
+        # Per class, the tenants with calls waiting, in the order they are served next; per
+        # tenant, its businesses with calls waiting, in the order they are served next.
+        self._queues: dict[Priority, OrderedDict[str, _Businesses]] = {
             p: OrderedDict() for p in Priority
         }
         self._held: dict[str, Slot] = {}
@@ -151,15 +158,16 @@ class AppBudget:
     # -- taking and giving back slots -------------------------------------------------------
 
     @asynccontextmanager
-    async def call(self, tenant: str) -> AsyncIterator[Slot]:
-        """A slot for one Sage call of ``tenant``, given back when the block ends."""
-        slot = await self.acquire(tenant)
+    async def call(self, tenant: str, business: str | None = None) -> AsyncIterator[Slot]:
+        """A slot for one Sage call of ``tenant`` (for ``business``), given back when the
+        block ends."""
+        slot = await self.acquire(tenant, business)
         try:
             yield slot
         finally:
             await self.release(slot)
 
-    async def acquire(self, tenant: str) -> Slot:
+    async def acquire(self, tenant: str, business: str | None = None) -> Slot:
         """A slot, as soon as the priority and fairness rules give one (see the module)."""
         priority = current_priority()
         started = time.monotonic()
@@ -170,8 +178,11 @@ class AppBudget:
                 return answer
             if (refusal := self._refusal(answer, priority)) is not None:
                 raise refusal
-        waiter = _Waiter(tenant, priority, asyncio.get_running_loop().create_future())
-        self._queues[priority].setdefault(tenant, deque()).append(waiter)
+        waiter = _Waiter(
+            tenant, business or "", priority, asyncio.get_running_loop().create_future()
+        )
+        businesses = self._queues[priority].setdefault(tenant, OrderedDict())
+        businesses.setdefault(waiter.business, deque()).append(waiter)
         self._start_dispatcher()
         self._wake.set()
         try:
@@ -244,7 +255,7 @@ class AppBudget:
 
     def waiting_calls(self) -> dict[str, int]:
         """Calls of this worker waiting for a slot now, by priority."""
-        return {_label(p): sum(len(w) for w in q.values()) for p, q in self._queues.items()}
+        return {_label(p): _count(q) for p, q in self._queues.items()}
 
     async def usage(self, top: int = 10) -> AppUsage:
         day = Window.at(self._clock()).day
@@ -322,12 +333,7 @@ class AppBudget:
     def _forget(self, waiter: _Waiter) -> None:
         """A waiter that gave up (timed out, cancelled): out of the queue, and a slot granted
         to it at the last moment goes back."""
-        waiters = self._queues[waiter.priority].get(waiter.tenant)
-        if waiters is not None:
-            with contextlib.suppress(ValueError):
-                waiters.remove(waiter)
-            if not waiters:
-                del self._queues[waiter.priority][waiter.tenant]
+        self._unqueue(waiter)
         future = waiter.future
         if future.done() and not future.cancelled() and future.exception() is None:
             slot = future.result()
@@ -368,20 +374,20 @@ class AppBudget:
                 tenant = next((t for t in queue if t not in at_share), None)
                 if tenant is None:
                     break
-                waiters = queue[tenant]
-                while waiters and waiters[0].future.done():
-                    waiters.popleft()
-                if not waiters:
-                    del queue[tenant]
+                waiter = _head(queue, tenant)
+                if waiter is None:
                     continue
-                waiter = waiters[0]
-                more = sum(len(w) for w in queue.values()) > 1
+                more = _count(queue) > 1
                 try:
                     answer = await self._claim(tenant, priority, keep_mark=more)
                 except LedgerGraphError as exc:
                     # The store is down: every waiter would wait for its own timeout in turn.
                     for queued in [
-                        w for q in self._queues.values() for ws in q.values() for w in ws
+                        w
+                        for q in self._queues.values()
+                        for bs in q.values()
+                        for ws in bs.values()
+                        for w in ws
                     ]:
                         self._settle(queued, error=exc)
                     return None
@@ -393,6 +399,9 @@ class AppBudget:
                     self._settle(waiter)
                     if tenant in queue:
                         queue.move_to_end(tenant)  # the next call of this class: another tenant
+                        if waiter.business in queue[tenant]:
+                            # The tenant's next turn: another of its businesses.
+                            queue[tenant].move_to_end(waiter.business)
                     continue
                 if answer is Verdict.TENANT_BUSY:
                     at_share.add(tenant)
@@ -406,13 +415,21 @@ class AppBudget:
     def _settle(self, waiter: _Waiter, *, error: LedgerGraphError | None = None) -> None:
         if error is not None and not waiter.future.done():
             waiter.future.set_exception(error)
+        self._unqueue(waiter)
+
+    def _unqueue(self, waiter: _Waiter) -> None:
         queue = self._queues[waiter.priority]
-        waiters = queue.get(waiter.tenant)
+        businesses = queue.get(waiter.tenant)
+        if businesses is None:
+            return
+        waiters = businesses.get(waiter.business)
         if waiters is not None:
             with contextlib.suppress(ValueError):
                 waiters.remove(waiter)
             if not waiters:
-                del queue[waiter.tenant]
+                del businesses[waiter.business]
+        if not businesses:
+            del queue[waiter.tenant]
 
     async def _renew(self) -> None:
         while True:
@@ -465,6 +482,29 @@ def counting_hook(
             await budget.charge(info.tenant if info is not None else None)
 
     return hook
+
+
+# A tenant's businesses with calls waiting, each with its calls in the order they came.
+_Businesses = OrderedDict[str, deque[_Waiter]]
+
+
+def _head(queue: OrderedDict[str, _Businesses], tenant: str) -> _Waiter | None:
+    """The call of ``tenant`` served next (its next business's first), dropping calls that
+    gave up; ``None``, and the tenant out of the queue, when none is left."""
+    businesses = queue[tenant]
+    for business in list(businesses):
+        waiters = businesses[business]
+        while waiters and waiters[0].future.done():
+            waiters.popleft()
+        if waiters:
+            return waiters[0]
+        del businesses[business]
+    del queue[tenant]
+    return None
+
+
+def _count(queue: OrderedDict[str, _Businesses]) -> int:
+    return sum(len(w) for bs in queue.values() for w in bs.values())
 
 
 def _label(priority: Priority) -> str:

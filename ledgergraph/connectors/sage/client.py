@@ -454,7 +454,7 @@ class SageClient:
             if self.app_budget is None:
                 response = await self._send(method, path, params, json, headers)
             else:
-                async with self.app_budget.call(tenant):
+                async with self.app_budget.call(tenant, business):
                     response = await self._send(method, path, params, json, headers)
         if response.status_code == 429:
             metrics.SAGE_TOO_MANY_REQUESTS.labels(current_priority().name.lower()).inc()
