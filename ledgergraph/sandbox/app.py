@@ -36,7 +36,9 @@ def create_sandbox_app(
             rate_limit_middleware(RateLimiter(config.limits, clock)),
             faults_middleware,
             auth_middleware,
-        ]
+        ],
+        # Room for an attachment: 2.5 MiB of file, base64-encoded in JSON.
+        client_max_size=8 * 2**20,
     )
     app[CONFIG] = config
     app[WORLD] = world if world is not None else World.seeded(config.seed, config.scale)

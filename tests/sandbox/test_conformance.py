@@ -99,6 +99,10 @@ def _definitions() -> JSON:
     )
     defs["m.Country"] = _object(module_defs["Country"], "m.")
     defs["m.User"] = _object(module_defs["User"], "m.")
+    # Tax returns are only in the newer taxes module.
+    taxes = json.loads((SAGE / "modules" / "swagger.taxes.json").read_text("utf-8"))
+    for name in ("TaxReturn", "DraftTaxReturn", "TaxReturnStatus", "TaxReturnType"):
+        defs[f"t.{name}"] = _object(taxes["definitions"][name], "t.")
     return defs
 
 
@@ -210,9 +214,14 @@ COLLECTIONS: list[tuple[str, str, dict[str, str]]] = [
     ("bank_transfers", "BankTransfer", {}),
     ("bank_deposits", "BankDeposit", {}),
     ("other_payments", "OtherPayment", {}),
+    ("bank_reconciliations", "BankReconciliation", {}),
+    ("tax_returns", "t.TaxReturn", {}),
+    ("draft_tax_returns", "t.DraftTaxReturn", {}),
+    ("attachments", "Attachment", {}),
 ]
 REFERENCE_LISTS: list[tuple[str, str]] = [
     ("currencies", "Base"),
+    ("exchange_rates", "ExchangeRate"),
     ("countries", "Base"),
     ("contact_types", "Base"),
     ("artefact_statuses", "Base"),
@@ -234,6 +243,12 @@ SINGLETONS = [
 # Beyond page one: the statuses whose payloads differ most.
 ARTEFACT_VARIANTS = [{"status_id": "VOID"}, {"status_id": "DRAFT"}, {"status_id": "PART_PAID"}]
 DETAILS_PER_LIST = 1
+# What Sage has in no business of a country: the list answers empty there.
+NOT_IN_COUNTRY = {
+    ("bank_reconciliations", "DE"),
+    *(("tax_returns", country) for country in ("US", "FR", "ES", "DE")),
+    *(("draft_tax_returns", country) for country in ("IE", "CA", "US", "FR", "ES", "DE")),
+}
 
 
 @pytest.mark.parametrize("country", COUNTRIES)
@@ -261,7 +276,8 @@ async def test_lists_and_details_conform_to_the_swagger(
         params = {"attributes": "all", "items_per_page": "200", **extra, **variant}
         page = ok(await api.get(collection, params=params, headers=headers))
         assert_page_valid(envelope_validator(definition), page)
-        assert page["$items"] or variant, f"{collection} is empty in {country}"
+        absent = (collection, country) in NOT_IN_COUNTRY
+        assert bool(page["$items"]) != absent or variant, f"{collection} in {country}"
         for item in page["$items"][:DETAILS_PER_LIST]:
             detail = ok(await api.get(item["$path"].lstrip("/"), params=extra, headers=headers))
             assert_valid(validator(definition), detail)

@@ -156,6 +156,15 @@ BODIES: dict[str, Callable[[Refs], Json]] = {
             "payment_lines": [{"ledger_account_id": r.purchase_ledger, "total_amount": "12.50"}],
         }
     },
+    "attachments": lambda r: {
+        "attachment": {
+            "file": "T25jZQ==",
+            "file_name": "once.txt",
+            "mime_type": "text/plain",
+            "attachment_context_type_id": "CONTACT",
+            "attachment_context_id": r.customer,
+        }
+    },
 }
 
 

@@ -28,10 +28,14 @@ from ledgergraph.sandbox.api.resources.artefacts import (
     SALES_CREDIT_NOTES,
     SALES_INVOICES,
 )
+from ledgergraph.sandbox.api.resources.attachments import ATTACHMENTS, add_file_route
 from ledgergraph.sandbox.api.resources.bank_accounts import BANK_ACCOUNTS
+from ledgergraph.sandbox.api.resources.bank_reconciliations import BANK_RECONCILIATIONS
 from ledgergraph.sandbox.api.resources.catalog import PRODUCTS, SERVICES
+from ledgergraph.sandbox.api.resources.contact_allocations import CONTACT_ALLOCATIONS
 from ledgergraph.sandbox.api.resources.contact_people import ADDRESSES, CONTACT_PERSONS
 from ledgergraph.sandbox.api.resources.contacts import CONTACTS
+from ledgergraph.sandbox.api.resources.exchange_rates import EXCHANGE_RATES
 from ledgergraph.sandbox.api.resources.journals import JOURNALS
 from ledgergraph.sandbox.api.resources.ledger_accounts import LEDGER_ACCOUNTS
 from ledgergraph.sandbox.api.resources.ledger_entries import LEDGER_ENTRIES
@@ -45,6 +49,7 @@ from ledgergraph.sandbox.api.resources.quotes import SALES_ESTIMATES, SALES_QUOT
 from ledgergraph.sandbox.api.resources.reference_lists import REFERENCE_LISTS
 from ledgergraph.sandbox.api.resources.settings import BUSINESS_SETTINGS, FINANCIAL_SETTINGS
 from ledgergraph.sandbox.api.resources.tax_rates import TAX_RATES
+from ledgergraph.sandbox.api.resources.tax_returns import DRAFT_TAX_RETURNS, TAX_RETURNS
 from ledgergraph.sandbox.api.routes import add_reference_list_routes, add_singleton_routes
 from ledgergraph.sandbox.api.scope import api_scope, business_resource, outofband_scope
 
@@ -57,6 +62,7 @@ RESOURCES: tuple[Resource[Any], ...] = (
     PURCHASE_INVOICES,
     SALES_CREDIT_NOTES,
     CONTACT_PAYMENTS,
+    CONTACT_ALLOCATIONS,
     LEDGER_ACCOUNTS,
     TAX_RATES,
     PRODUCTS,
@@ -72,6 +78,10 @@ RESOURCES: tuple[Resource[Any], ...] = (
     BANK_DEPOSITS,
     OTHER_PAYMENTS,
     LEDGER_ENTRIES,
+    BANK_RECONCILIATIONS,
+    TAX_RETURNS,
+    DRAFT_TAX_RETURNS,
+    ATTACHMENTS,
 )
 SINGLETONS = (FINANCIAL_SETTINGS, BUSINESS_SETTINGS)
 
@@ -115,8 +125,9 @@ def add_api_routes(app: web.Application) -> None:
         add_resource_routes(router, API_PREFIX, resource, api_scope, business_resource)
     for singleton in SINGLETONS:
         add_singleton_routes(router, API_PREFIX, singleton, api_scope, business_resource)
-    for listing in REFERENCE_LISTS:
+    for listing in (*REFERENCE_LISTS, EXCHANGE_RATES):
         add_reference_list_routes(router, API_PREFIX, listing, api_scope, business_resource)
+    add_file_route(router, API_PREFIX, api_scope, business_resource)
     router.add_route("*", f"{API_PREFIX}/{{tail:.*}}", sage_errors(_unknown_route))
 
 

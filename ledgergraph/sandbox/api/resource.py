@@ -48,6 +48,15 @@ def _creation_order(record: Record) -> tuple[Any, ...]:
     return (record.created_at, record.id)
 
 
+def dated_sorts() -> dict[str, Callable[[Any], object]]:
+    """Sage's ``sort`` keys for a dated record: creation, change, and date (then creation)."""
+    return {
+        "created_at": lambda r: r.created_at,
+        "updated_at": lambda r: r.updated_at,
+        "date": lambda r: (r.date, r.created_at),
+    }
+
+
 @dataclass(frozen=True, kw_only=True)
 class Resource(Generic[R]):
     name: str

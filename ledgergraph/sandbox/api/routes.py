@@ -68,7 +68,7 @@ def add_reference_list_routes(
         scope = scope_of(request)
         key = request.match_info["key"]
         for base, full in listing.items(scope):
-            if base["id"] == key:
+            if listing.key(base) == key:
                 return json_response(200, full)
         raise record_not_found()
 

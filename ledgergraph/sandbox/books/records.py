@@ -148,6 +148,8 @@ class ContactPerson(Record):
     contact_person_type_ids: list[str] = field(default_factory=list)
     is_main_contact: bool = True
     is_preferred_contact: bool = True
+    # The address the person is at; None: the contact's main address.
+    address_id: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -194,6 +196,8 @@ class Contact(Record):
     destination_vat_blocking: bool = False
     main_address: Address | None = None
     delivery_address: Address | None = None
+    # Its other addresses (more delivery addresses, ...), written through /addresses.
+    other_addresses: list[Address] = field(default_factory=list)
     main_contact_person: ContactPerson | None = None
     # The other people at the contact's main address (Sage's /contact_persons lists them all).
     other_contact_persons: list[ContactPerson] = field(default_factory=list)
@@ -439,6 +443,9 @@ class Artefact(Record):
     expiry_date: Day | None = None
     quote_status_id: str | None = None
     invoice_id: str | None = None
+    # Sales invoices only: the quote or estimate it was made from (Sage's
+    # ``original_quote_estimate``).
+    quote_id: str | None = None
 
     @property
     def displayed_as(self) -> str:
@@ -519,6 +526,8 @@ class ContactPayment(Record):
     allocations: list[PaymentAllocationLine] = field(default_factory=list)
     on_account_id: str | None = None
     transaction_id: str = ""
+    # What contact allocations later set against invoices out of the money on account.
+    on_account_allocations: list[Allocation] = field(default_factory=list)
 
     @property
     def allocated_amount(self) -> Decimal:
@@ -526,7 +535,8 @@ class ContactPayment(Record):
 
     @property
     def on_account_amount(self) -> Decimal:
-        return self.total_amount - self.allocated_amount
+        used = sum((a.amount for a in self.on_account_allocations), ZERO)
+        return self.total_amount - self.allocated_amount - used
 
     @property
     def net_amount(self) -> Decimal:
@@ -535,6 +545,30 @@ class ContactPayment(Record):
     @property
     def money_in(self) -> bool:
         return self.transaction_type_id in ("CUSTOMER_RECEIPT", "VENDOR_REFUND")
+
+
+@dataclass(frozen=True, slots=True)
+class ContactAllocationLine:
+    """One side of a contact allocation, signed as Sage's ``amount``: what is settled
+    (an invoice) positive, what settles it (a credit note, money on account) negative."""
+
+    id: str
+    # None: the money on account of the contact payment ``artefact_id``.
+    artefact_kind: ArtefactKind | None
+    artefact_id: str
+    amount: Decimal
+
+
+@dataclass(slots=True, kw_only=True)
+class ContactAllocation(Record):
+    """Credit notes and money on account set against a contact's invoices (Sage's
+    ``/contact_allocations``): no money moves, so nothing is posted."""
+
+    transaction_type_id: str
+    contact_id: str
+    date: Day
+    lines: list[ContactAllocationLine] = field(default_factory=list)
+    transaction_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -678,3 +712,38 @@ class OtherPayment(Record):
     @property
     def money_in(self) -> bool:
         return self.transaction_type_id == "OTHER_RECEIPT"
+
+
+@dataclass(slots=True, kw_only=True)
+class BankReconciliation(Record):
+    """A bank account's statement reconciled to the books (``/bank_reconciliations``)."""
+
+    bank_account_id: str
+    statement_date: Day
+    statement_end_balance: Decimal
+    starting_balance: Decimal
+    total_received: Decimal
+    total_paid: Decimal
+    # COMPLETED, or DRAFT while it is being worked on.
+    status_id: str
+    reference: str | None = None
+
+    @property
+    def closing_balance(self) -> Decimal:
+        return self.starting_balance + self.total_received - self.total_paid
+
+
+@dataclass(slots=True, kw_only=True)
+class TaxReturn(Record):
+    """A VAT/GST return over one period (``/tax_returns``; GB, IE and CA in Sage)."""
+
+    tax_return_number: str
+    period_start_date: Day
+    period_end_date: Day
+    # Output tax less input tax over the period, in the base currency.
+    total_amount: Decimal
+    paid: bool
+    # DRAFT, SUBMITTED, SUBMISSION_FAILED, QUEUED or WAITING.
+    status_id: str
+    # Canada only (GST/HST or QST returns).
+    tax_return_type_id: str | None = None

@@ -15,11 +15,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from random import Random
 
+from ledgergraph.sandbox.books.attachments import seed_attachments
 from ledgergraph.sandbox.books.catalogue import CatalogueEntry
 from ledgergraph.sandbox.books.countries import CountryProfile, PlaceSpec, SupplierSpec
 from ledgergraph.sandbox.books.idempotency import IdempotencyMemory
 from ledgergraph.sandbox.books.money import ZERO, round_money
 from ledgergraph.sandbox.books.movements import seed_money_movements
+from ledgergraph.sandbox.books.reconciliations import seed_bank_reconciliations
 from ledgergraph.sandbox.books.records import (
     Address,
     Artefact,
@@ -45,6 +47,7 @@ from ledgergraph.sandbox.books.records import (
 )
 from ledgergraph.sandbox.books.reference import account_types
 from ledgergraph.sandbox.books.store import Books, Clock, NamedType
+from ledgergraph.sandbox.books.tax_returns import seed_tax_returns
 
 # Per business at scale 1.0: enough that pagination (max 200 a page) and filters get exercised.
 CUSTOMERS = 220
@@ -195,6 +198,11 @@ class _Seeder:
         self.seed_contact_people(customers + suppliers)
         # Money movements draw from RNGs of their own (see seed_money_movements).
         seed_money_movements(self.books, self.business.id, self.scale, self.epoch)
+        # Last: reconciliations read the money moved by everything above.
+        seed_bank_reconciliations(self.books, self.business.id, self.epoch)
+        seed_tax_returns(self.books, self.business.id, self.epoch)
+        # Files on a few of the records above (a random stream of their own).
+        seed_attachments(self.books, self.business.id)
         return books
 
     # -- reference data ------------------------------------------------------------------

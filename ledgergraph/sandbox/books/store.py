@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ledgergraph.sandbox.books.arithmetic import line_amounts, tax_on
+from ledgergraph.sandbox.books.attachments import Attachment
 from ledgergraph.sandbox.books.countries import CountryProfile
 from ledgergraph.sandbox.books.idempotency import IdempotencyMemory
 from ledgergraph.sandbox.books.money import ZERO
@@ -19,10 +20,12 @@ from ledgergraph.sandbox.books.records import (
     ArtefactState,
     BankAccount,
     BankDeposit,
+    BankReconciliation,
     BankTransfer,
     BusinessSettings,
     CatalogItem,
     Contact,
+    ContactAllocation,
     ContactPayment,
     FinancialSettings,
     Journal,
@@ -30,6 +33,7 @@ from ledgergraph.sandbox.books.records import (
     OtherPayment,
     Record,
     TaxRate,
+    TaxReturn,
 )
 
 Clock = Callable[[], datetime]
@@ -73,10 +77,16 @@ class Books:
     sales_quotes: dict[str, Artefact] = field(default_factory=dict)
     sales_estimates: dict[str, Artefact] = field(default_factory=dict)
     contact_payments: dict[str, ContactPayment] = field(default_factory=dict)
+    contact_allocations: dict[str, ContactAllocation] = field(default_factory=dict)
     journals: dict[str, Journal] = field(default_factory=dict)
     bank_transfers: dict[str, BankTransfer] = field(default_factory=dict)
     bank_deposits: dict[str, BankDeposit] = field(default_factory=dict)
     other_payments: dict[str, OtherPayment] = field(default_factory=dict)
+    attachments: dict[str, Attachment] = field(default_factory=dict)
+    bank_reconciliations: dict[str, BankReconciliation] = field(default_factory=dict)
+    tax_returns: dict[str, TaxReturn] = field(default_factory=dict)
+    # GB's returns not yet submitted (Making Tax Digital drafts, ``/draft_tax_returns``).
+    draft_tax_returns: dict[str, TaxReturn] = field(default_factory=dict)
     price_types: list[NamedType] = field(default_factory=list)
     rate_types: list[NamedType] = field(default_factory=list)
     next_numbers: dict[ArtefactKind, int] = field(default_factory=dict)

@@ -35,8 +35,8 @@ from ledgergraph.sandbox.api.refs import (
     ledger_account_ref,
     tax_rate_ref,
 )
-from ledgergraph.sandbox.api.resource import Predicate, Resource
-from ledgergraph.sandbox.api.resources import checks
+from ledgergraph.sandbox.api.resource import Predicate, Resource, dated_sorts
+from ledgergraph.sandbox.api.resources import checks, contact_allocations, quote_conversion
 from ledgergraph.sandbox.api.resources.addresses import artefact_address
 from ledgergraph.sandbox.api.scope import Scope
 from ledgergraph.sandbox.api.wire import JSON, day, instant, links, money, ref
@@ -191,6 +191,7 @@ def _payments_allocations(scope: Scope, a: Artefact) -> list[JSON]:
     for allocation in a.allocations:
         payment = scope.books.contact_payments.get(allocation.payment_id)
         if payment is None:
+            entries.extend(contact_allocations.payments_allocation(scope, allocation))
             continue
         shown = enumeration("transaction_types")[payment.transaction_type_id].displayed_as
         entries.append(
@@ -351,7 +352,7 @@ def serialise(scope: Scope, a: Artefact) -> JSON:
         payload["payments_allocations"] = _payments_allocations(scope, a)
     payload["last_paid"] = day(a.last_paid)
     if kind is ArtefactKind.SALES_INVOICE:
-        payload["original_quote_estimate"] = None
+        payload["original_quote_estimate"] = quote_conversion.original_ref(books, a)
     payload["tax_address_region"] = address_region_ref(scope.country, a.tax_address_region_id)
     if kind is ArtefactKind.SALES_INVOICE:
         payload["delivery_performance_date"] = None
@@ -698,8 +699,13 @@ def _build(scope: Scope, kind: ArtefactKind, body: Body, existing: Artefact | No
 
 def creator(kind: ArtefactKind) -> Callable[[Scope, Body], Artefact]:
     def create(scope: Scope, body: Body) -> Artefact:
+        # Checked before building, so a refused conversion never uses up a number.
+        invoice = kind is ArtefactKind.SALES_INVOICE
+        quote = quote_conversion.original(scope, body) if invoice else None
         artefact = _build(scope, kind, body, None)
         scope.books.artefacts(kind)[artefact.id] = artefact
+        if quote is not None:
+            quote_conversion.mark_invoiced(scope.books, quote, artefact)
         return artefact
 
     return create
@@ -750,12 +756,7 @@ def release(scope: Scope, artefact: Artefact) -> None:
 
 
 def sorts() -> dict[str, Callable[[Artefact], object]]:
-    return {
-        "created_at": lambda a: a.created_at,
-        "updated_at": lambda a: a.updated_at,
-        "date": lambda a: (a.date, a.created_at),
-        "due_date": lambda a: (a.due_date or date.min, a.created_at),
-    }
+    return {**dated_sorts(), "due_date": lambda a: (a.due_date or date.min, a.created_at)}
 
 
 def _resource(kind: ArtefactKind) -> Resource[Artefact]:

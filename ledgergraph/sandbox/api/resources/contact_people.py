@@ -5,23 +5,32 @@ The books keep them inside their contact (``main_address``, ``delivery_address``
 ``main_contact_person`` and the other people at the main address) or bank account; these
 lists are views of them, so an edit through ``/contacts`` shows here at once. Sage filters
 addresses by ``contact_id`` or ``bank_account_id`` and people by ``contact_id`` or
-``address_id``. Only reads are emulated: writes go through ``/contacts``. The records of a
-deleted contact leave the lists with it.
+``address_id``. The records of a deleted contact leave the lists with it.
+
+Writes: POST and PUT of an address put it at its contact (the
+main address, the first delivery address, or among the others) or make it a bank account's
+address; POST and PUT of a person put it at one of its contact's addresses. One address and
+one person per contact are main: making another main demotes the old one, and the main one
+cannot be un-made (make another main instead).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ledgergraph.sandbox.api import query as q
+from ledgergraph.sandbox.api.body import REQUIRED, Body
 from ledgergraph.sandbox.api.refs import address_payload, bank_account_ref, enum_ref
 from ledgergraph.sandbox.api.resource import Predicate, Resource
+from ledgergraph.sandbox.api.resources import checks
+from ledgergraph.sandbox.api.resources.addresses import read_address, read_contact_person
 from ledgergraph.sandbox.api.scope import Scope
 from ledgergraph.sandbox.api.wire import JSON, instant, ref
-from ledgergraph.sandbox.books import Books
-from ledgergraph.sandbox.books.records import Address, Contact, ContactPerson
+from ledgergraph.sandbox.books import Books, BooksError
+from ledgergraph.sandbox.books.records import Address, BankAccount, Contact, ContactPerson
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +47,26 @@ def _addresses(books: Books) -> Iterator[tuple[Address, _Owner]]:
     for contact in books.contacts.values():
         if contact.deleted:
             continue
-        for address in (contact.main_address, contact.delivery_address):
+        for address in (contact.main_address, contact.delivery_address, *contact.other_addresses):
             if address is not None:
                 yield address, _Owner(contact, None)
     for account in books.bank_accounts.values():
         if not account.deleted and account.main_address is not None:
             yield account.main_address, _Owner(None, account.id)
+
+
+def contact_addresses(contact: Contact) -> list[Address]:
+    found = (contact.main_address, contact.delivery_address, *contact.other_addresses)
+    return [address for address in found if address is not None]
+
+
+def address_of(contact: Contact, person: ContactPerson) -> Address | None:
+    """The address a person is at: the one it names, else its contact's main address."""
+    if person.address_id is not None:
+        for address in contact_addresses(contact):
+            if address.id == person.address_id:
+                return address
+    return contact.main_address
 
 
 def _people(books: Books) -> Iterator[tuple[ContactPerson, _Owner]]:
@@ -53,7 +76,11 @@ def _people(books: Books) -> Iterator[tuple[ContactPerson, _Owner]]:
         people = [contact.main_contact_person, *contact.other_contact_persons]
         for person in people:
             if person is not None:
-                yield person, _Owner(contact, None, contact.main_address)
+                yield person, _Owner(contact, None, address_of(contact, person))
+
+
+_OWNERS = "contact_people_owners"
+_R = TypeVar("_R", Address, ContactPerson)
 
 
 def _owners(scope: Scope) -> dict[str, _Owner]:
@@ -66,7 +93,19 @@ def _owners(scope: Scope) -> dict[str, _Owner]:
             **{p.id: owner for p, owner in _people(books)},
         }
 
-    return scope.once("contact_people_owners", index)
+    return scope.once(_OWNERS, index)
+
+
+def _written(scope: Scope, record: _R) -> _R:
+    """A write moved records between owners: the request's index of them is stale."""
+    scope.memo.pop(_OWNERS, None)
+    return record
+
+
+def owner_of(scope: Scope, record_id: str) -> tuple[Contact | None, str | None]:
+    """Whose an address (or a person) is now: its contact, or its bank account's id."""
+    owner = _owners(scope).get(record_id)
+    return (owner.contact, owner.bank_account_id) if owner else (None, None)
 
 
 def _contact_ref(contact: Contact | None) -> JSON | None:
@@ -130,6 +169,170 @@ def _person_filters(scope: Scope) -> Predicate:
     return keep
 
 
+# -- writing ---------------------------------------------------------------------------
+
+
+def _copy_into(target: Any, source: Any) -> None:
+    for f in dataclasses.fields(source):
+        setattr(target, f.name, getattr(source, f.name))
+
+
+def _owner_in_body(scope: Scope, body: Body) -> tuple[Contact | None, BankAccount | None]:
+    books = scope.books
+    contact_id = body.string("contact_id")
+    account_id = body.string("bank_account_id")
+    if contact_id and account_id:
+        body.problem("bank_account_id", "An address belongs to a contact or a bank account")
+    contact = books.contacts.get(contact_id or "")
+    account = books.bank_accounts.get(account_id or "")
+    if contact_id and (contact is None or contact.deleted):
+        body.problem("contact_id", f"Contact '{contact_id}' was not found")
+    if account_id and (account is None or account.deleted):
+        body.problem("bank_account_id", f"Bank account '{account_id}' was not found")
+    if not contact_id and not account_id:
+        body.problem("contact_id", REQUIRED)
+    return contact, account
+
+
+def _make_main(
+    contact: Contact, record: Address | ContactPerson, main: str, others: str, flag: str
+) -> None:
+    """``record`` becomes the contact's ``main`` (address or person); the old one stays among
+    ``others``, its ``flag`` cleared."""
+    old = getattr(contact, main)
+    if old is record:
+        return
+    listed: list[Address | ContactPerson] = getattr(contact, others)
+    if record in listed:
+        listed.remove(record)
+    if old is not None:
+        setattr(old, flag, False)
+        listed.append(old)
+    setattr(contact, main, record)
+
+
+def _make_main_address(contact: Contact, address: Address) -> None:
+    if contact.main_address is not address and contact.delivery_address is address:
+        contact.delivery_address = None
+    _make_main(contact, address, "main_address", "other_addresses", "is_main_address")
+
+
+def _create_address(scope: Scope, body: Body) -> Address:
+    body.string("name", required=True)
+    checks.enum_id(body, "address_type_id", "address_types", required=True)
+    body.boolean("is_main_address", required=True)
+    contact, account = _owner_in_body(scope, body)
+    body.problems.raise_if_any()
+    address = read_address(scope, body, None, default_type="ACCOUNTS")
+    body.problems.raise_if_any()
+    assert address is not None
+    if account is not None:
+        # A bank account has one address.
+        account.main_address = address
+        scope.books.touch(account)
+        return _written(scope, address)
+    assert contact is not None
+    if address.is_main_address or contact.main_address is None:
+        address.is_main_address = True
+        _make_main_address(contact, address)
+    elif address.address_type_id == "DELIVERY" and contact.delivery_address is None:
+        contact.delivery_address = address
+    else:
+        contact.other_addresses.append(address)
+    return _written(scope, address)
+
+
+def _update_address(scope: Scope, existing: Address, body: Body) -> Address:
+    contact, account_id = owner_of(scope, existing.id)
+    if body.has("contact_id") and body.data["contact_id"] != (contact.id if contact else None):
+        body.problem("contact_id", "An address cannot move to another contact")
+    if body.has("bank_account_id") and body.data["bank_account_id"] != account_id:
+        body.problem("bank_account_id", "An address cannot move to another bank account")
+    revised = dataclasses.replace(existing)
+    read_address(scope, body, revised, default_type="ACCOUNTS")
+    body.problems.raise_if_any()
+    was_main = contact is not None and contact.main_address is existing
+    if was_main and not revised.is_main_address:
+        raise BooksError(
+            "A contact needs a main address: make another address main instead",
+            "is_main_address",
+        )
+    _copy_into(existing, revised)
+    if contact is not None and existing.is_main_address and not was_main:
+        _make_main_address(contact, existing)
+    return _written(scope, existing)
+
+
+def _person_address(scope: Scope, body: Body, contact: Contact | None) -> Address | None:
+    """The contact address ``address_id`` names (of ``contact`` when the person has one)."""
+    address_id = body.string("address_id", required=contact is None)
+    if not address_id:
+        return None
+    owner, _ = owner_of(scope, address_id)
+    if owner is None:
+        body.problem("address_id", f"Address '{address_id}' is not a contact's address")
+        return None
+    if contact is not None and owner.id != contact.id:
+        body.problem("address_id", "A contact person cannot move to another contact")
+        return None
+    return next(a for a in contact_addresses(owner) if a.id == address_id)
+
+
+def _make_main_person(contact: Contact, person: ContactPerson) -> None:
+    _make_main(contact, person, "main_contact_person", "other_contact_persons", "is_main_contact")
+
+
+def _create_person(scope: Scope, body: Body) -> ContactPerson:
+    body.string("name", required=True)
+    if not body.data.get("contact_person_type_ids"):
+        body.problem("contact_person_type_ids", REQUIRED)
+    address = _person_address(scope, body, None)
+    body.problems.raise_if_any()
+    assert address is not None
+    contact, _ = owner_of(scope, address.id)
+    assert contact is not None
+    person = read_contact_person(scope, body, None)
+    body.problems.raise_if_any()
+    assert person is not None
+    person.address_id = address.id
+    if not body.has("is_main_contact"):
+        person.is_main_contact = contact.main_contact_person is None
+    if not body.has("is_preferred_contact"):
+        person.is_preferred_contact = person.is_main_contact
+    if person.is_main_contact:
+        _make_main_person(contact, person)
+    else:
+        contact.other_contact_persons.append(person)
+    return _written(scope, person)
+
+
+def _update_person(scope: Scope, existing: ContactPerson, body: Body) -> ContactPerson:
+    contact, _ = owner_of(scope, existing.id)
+    assert contact is not None
+    if body.has("contact_person_type_ids") and not body.data["contact_person_type_ids"]:
+        body.problem("contact_person_type_ids", REQUIRED)
+    if body.has("name") and not body.data["name"]:
+        body.problem("name", REQUIRED)
+    address = _person_address(scope, body, contact)
+    revised = dataclasses.replace(
+        existing, contact_person_type_ids=list(existing.contact_person_type_ids)
+    )
+    read_contact_person(scope, body, revised)
+    body.problems.raise_if_any()
+    was_main = contact.main_contact_person is existing
+    if was_main and not revised.is_main_contact:
+        raise BooksError(
+            "A contact needs a main contact person: make another person main instead",
+            "is_main_contact",
+        )
+    if address is not None:
+        revised.address_id = address.id
+    _copy_into(existing, revised)
+    if existing.is_main_contact and not was_main:
+        _make_main_person(contact, existing)
+    return _written(scope, existing)
+
+
 ADDRESSES: Resource[Address] = Resource(
     name="addresses",
     root="address",
@@ -137,6 +340,8 @@ ADDRESSES: Resource[Address] = Resource(
     displayed_as=lambda scope, a: a.displayed_as,
     serialise=serialise_address,
     filters=_address_filters,
+    create=_create_address,
+    update=_update_address,
 )
 CONTACT_PERSONS: Resource[ContactPerson] = Resource(
     name="contact_persons",
@@ -145,4 +350,6 @@ CONTACT_PERSONS: Resource[ContactPerson] = Resource(
     displayed_as=lambda scope, p: p.name,
     serialise=serialise_person,
     filters=_person_filters,
+    create=_create_person,
+    update=_update_person,
 )

@@ -27,7 +27,7 @@ from ledgergraph.sandbox.api.refs import (
     ledger_account_ref,
     tax_rate_ref,
 )
-from ledgergraph.sandbox.api.resource import Predicate, Resource
+from ledgergraph.sandbox.api.resource import Predicate, Resource, dated_sorts
 from ledgergraph.sandbox.api.resources import checks
 from ledgergraph.sandbox.api.scope import Scope
 from ledgergraph.sandbox.api.wire import JSON, day, instant, money, ref
@@ -55,14 +55,6 @@ def _dated(scope: Scope) -> Callable[[Any], bool]:
         )
 
     return keep
-
-
-def _sorts() -> dict[str, Callable[[Any], object]]:
-    return {
-        "created_at": lambda r: r.created_at,
-        "updated_at": lambda r: r.updated_at,
-        "date": lambda r: (r.date, r.created_at),
-    }
 
 
 def _head(scope: Scope, collection: str, record: Record, shown: str, type_id: str) -> JSON:
@@ -167,7 +159,7 @@ BANK_TRANSFERS: Resource[BankTransfer] = Resource(
     displayed_as=transfer_shown,
     serialise=serialise_transfer,
     filters=_dated,
-    sorts=_sorts(),
+    sorts=dated_sorts(),
     deleted_since=True,
     create=lambda scope, body: _write_transfer(scope, body, None),
     update=lambda scope, transfer, body: _write_transfer(scope, body, transfer),
@@ -237,7 +229,7 @@ BANK_DEPOSITS: Resource[BankDeposit] = Resource(
     displayed_as=deposit_shown,
     serialise=serialise_deposit,
     filters=_dated,
-    sorts=_sorts(),
+    sorts=dated_sorts(),
     deleted_since=True,
     create=create_deposit,
     delete=_delete,
@@ -404,7 +396,7 @@ OTHER_PAYMENTS: Resource[OtherPayment] = Resource(
     displayed_as=other_shown,
     serialise=serialise_other,
     filters=other_filters,
-    sorts=_sorts(),
+    sorts=dated_sorts(),
     deleted_since=True,
     create=create_other,
     delete=_delete,

@@ -10,7 +10,6 @@ is outstanding.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 
 from ledgergraph.sandbox.api import query as q
@@ -22,7 +21,7 @@ from ledgergraph.sandbox.api.refs import (
     enum_ref,
     tax_rate_ref,
 )
-from ledgergraph.sandbox.api.resource import Predicate, Resource
+from ledgergraph.sandbox.api.resource import Predicate, Resource, dated_sorts
 from ledgergraph.sandbox.api.resources import checks
 from ledgergraph.sandbox.api.scope import Scope
 from ledgergraph.sandbox.api.wire import JSON, day, instant, links, money, ref
@@ -247,7 +246,9 @@ def _apply(scope: Scope, payment: ContactPayment, body: Body, *, creating: bool)
 
     candidate_total = total if total is not None else payment.total_amount
     candidate_allocations = allocations if allocations is not None else payment.allocations
-    if sum((a.amount for a in candidate_allocations), ZERO) > candidate_total:
+    # Money on account a contact allocation already used is no longer the payment's to give.
+    used = sum((a.amount for a in payment.on_account_allocations), ZERO)
+    if sum((a.amount for a in candidate_allocations), ZERO) + used > candidate_total:
         raise BooksError(
             "The allocated amounts exceed the payment's total amount", "allocated_artefacts"
         )
@@ -313,18 +314,14 @@ def update(scope: Scope, payment: ContactPayment, body: Body) -> ContactPayment:
 
 
 def delete(scope: Scope, payment: ContactPayment) -> JSON | None:
+    if payment.on_account_allocations:
+        raise BooksError(
+            "Its payment on account has been allocated: delete the allocations first", "base"
+        )
     scope.books.unapply_payment(payment)
     payment.allocations = []
     scope.books.soft_delete(payment)
     return None
-
-
-def _sorts() -> dict[str, Callable[[ContactPayment], object]]:
-    return {
-        "created_at": lambda p: p.created_at,
-        "updated_at": lambda p: p.updated_at,
-        "date": lambda p: (p.date, p.created_at),
-    }
 
 
 CONTACT_PAYMENTS: Resource[ContactPayment] = Resource(
@@ -334,7 +331,7 @@ CONTACT_PAYMENTS: Resource[ContactPayment] = Resource(
     displayed_as=displayed_as,
     serialise=serialise,
     filters=filters,
-    sorts=_sorts(),
+    sorts=dated_sorts(),
     deleted_since=True,
     create=create,
     update=update,

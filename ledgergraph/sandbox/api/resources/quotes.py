@@ -5,13 +5,18 @@ lines, tax, shipping and totals, worked out the same way (``artefacts``), but it
 nothing: no transaction, no payments, no outstanding amount, no due date. It has an
 ``expiry_date`` (required on POST) and a status of its own (``QuoteStatus``: id and name,
 no ``$path``), set by the client on POST or PUT; a new one is PENDING unless it says DRAFT.
-Numbered ``SQ-n``/``SE-n``. DELETE deletes (204). Sage's lists take ``contact_id``,
+Numbered ``SQ-n``/``SE-n``. INVOICED is never written: a quote becomes INVOICED when a sales
+invoice names it (``quote_conversion``), and is then no longer editable (PUT refused with 422,
+as ``editable: false`` says). DELETE deletes (204). Sage's lists take ``contact_id``,
 ``search``, ``status_id``, ``from_date``, ``to_date`` and ``updated_or_created_since`` —
 no ``deleted_since``; only quotes take ``sort``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from ledgergraph.sandbox.api.body import Body
 from ledgergraph.sandbox.api.refs import (
     address_region_ref,
     artefact_address_payload,
@@ -23,6 +28,7 @@ from ledgergraph.sandbox.api.resource import Resource
 from ledgergraph.sandbox.api.resources import artefacts
 from ledgergraph.sandbox.api.scope import Scope
 from ledgergraph.sandbox.api.wire import JSON, day, instant, links, money, ref
+from ledgergraph.sandbox.books import BooksError
 from ledgergraph.sandbox.books.money import ZERO, round_money
 from ledgergraph.sandbox.books.records import QUOTE_STATUSES, Artefact, ArtefactKind
 
@@ -108,6 +114,32 @@ def serialise(scope: Scope, a: Artefact) -> JSON:
     }
 
 
+def _refuse_invoiced_status(body: Body) -> None:
+    if body.data.get("status_id") == "INVOICED":
+        raise BooksError(
+            "A quote becomes invoiced by creating a sales invoice from it "
+            "(original_quote_estimate_id)",
+            "status_id",
+        )
+
+
+def _creator(kind: ArtefactKind) -> Callable[[Scope, Body], Artefact]:
+    create = artefacts.creator(kind)
+
+    def checked(scope: Scope, body: Body) -> Artefact:
+        _refuse_invoiced_status(body)
+        return create(scope, body)
+
+    return checked
+
+
+def _update(scope: Scope, existing: Artefact, body: Body) -> Artefact:
+    if existing.invoice_id is not None:
+        raise BooksError("An invoiced quote cannot be edited", "base")
+    _refuse_invoiced_status(body)
+    return artefacts.update(scope, existing, body)
+
+
 def _resource(kind: ArtefactKind) -> Resource[Artefact]:
     sorts = artefacts.sorts() if kind is ArtefactKind.SALES_QUOTE else {}
     sorts.pop("due_date", None)
@@ -120,8 +152,8 @@ def _resource(kind: ArtefactKind) -> Resource[Artefact]:
         filters=lambda scope: artefacts.filters(scope, QUOTE_STATUSES),
         sorts=sorts,
         deleted_since=False,
-        create=artefacts.creator(kind),
-        update=artefacts.update,
+        create=_creator(kind),
+        update=_update,
         delete=artefacts.delete,
     )
 

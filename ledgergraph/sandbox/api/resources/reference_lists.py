@@ -38,6 +38,8 @@ class ReferenceList:
     name: str
     # Every item in list order, each as (base attributes, all attributes).
     items: Callable[[Scope], list[tuple[JSON, JSON]]]
+    # What names an item in ``/{name}/{key}``, from its base attributes.
+    key: Callable[[JSON], str] = lambda base: str(base["id"])
 
 
 def _plain(name: str) -> ReferenceList:
