@@ -21,27 +21,38 @@ from typing import Any
 
 from ledgergraph import model
 from ledgergraph.connectors.sage.mapping import (
+    attachments,
+    bank_reconciliations,
+    contact_allocations,
     contact_people,
     journals,
     ledger_entries,
     money_movements,
     purchase_credit_notes,
     quotes,
+    reference_data,
+    tax_returns,
 )
 from ledgergraph.connectors.sage.resources import Resource
 from ledgergraph.types import BusinessRef
 
 __all__ = [
+    "ATTACHMENT",
     "BANK_ACCOUNT",
     "BANK_DEPOSIT",
+    "BANK_RECONCILIATION",
     "BANK_TRANSFER",
     "BILL",
     "BUSINESS",
     "CONTACT",
     "CONTACT_ADDRESS",
+    "CONTACT_ALLOCATION",
     "CONTACT_PERSON",
+    "COUNTRY",
     "CREDIT_NOTE",
+    "CURRENCY",
     "ESTIMATE",
+    "EXCHANGE_RATE",
     "INVOICE",
     "ITEM",
     "JOURNAL",
@@ -50,13 +61,16 @@ __all__ = [
     "LEDGER_ENTRY",
     "OTHER_PAYMENT",
     "PAYMENT",
+    "PAYMENT_METHOD",
     "QUOTE",
     "SUPPLIER_CREDIT_NOTE",
     "TAX_RATE",
+    "TAX_RETURN",
     "Listing",
     "Loading",
     "ObjectKind",
     "ObjectType",
+    "cache_ttls",
     "kind_for_event",
     "kind_named",
 ]
@@ -76,6 +90,7 @@ class ObjectType(StrEnum):
     BANK_TRANSFER = "BANK_TRANSFER"
     BANK_DEPOSIT = "BANK_DEPOSIT"
     OTHER_PAYMENT = "OTHER_PAYMENT"
+    CONTACT_ALLOCATION = "CONTACT_ALLOCATION"
     CONNECTION = "CONNECTION"
 
 
@@ -110,6 +125,11 @@ SALES_CREDIT_NOTES = Resource(
     "sales_credit_notes", "sales_credit_note", lambda m, p: m.credit_note(p)
 )
 CONTACT_PAYMENTS = Resource("contact_payments", "contact_payment", lambda m, p: m.payment(p))
+CONTACT_ALLOCATIONS = Resource(
+    "contact_allocations",
+    "contact_allocation",
+    lambda m, p: contact_allocations.contact_allocation(p, m.business_id, currency=m.currency),
+)
 PRODUCTS = Resource("products", "product", lambda m, p: m.item(p))
 SERVICES = Resource("services", "service", lambda m, p: m.item(p))
 LEDGER_ACCOUNTS = Resource("ledger_accounts", "ledger_account", lambda m, p: m.ledger_account(p))
@@ -161,6 +181,39 @@ SALES_ESTIMATES = Resource(
     "sales_estimate",
     lambda m, p: quotes.estimate(p, m.business_id, currency=m.currency),
 )
+BANK_RECONCILIATIONS = Resource(
+    "bank_reconciliations",
+    "bank_reconciliation",
+    lambda m, p: bank_reconciliations.bank_reconciliation(p, m.business_id, currency=m.currency),
+)
+TAX_RETURNS = Resource(
+    "tax_returns",
+    "tax_return",
+    lambda m, p: tax_returns.tax_return(p, m.business_id, currency=m.currency),
+)
+DRAFT_TAX_RETURNS = Resource(
+    "draft_tax_returns",
+    "draft_tax_return",
+    lambda m, p: tax_returns.tax_return(p, m.business_id, currency=m.currency),
+)
+# Reference lists (the same in every business but exchange rates, which run from its base).
+CURRENCIES = Resource(
+    "currencies", "currency", lambda m, p: reference_data.currency(p, m.business_id)
+)
+EXCHANGE_RATES = Resource(
+    "exchange_rates",
+    "exchange_rate",
+    lambda m, p: reference_data.exchange_rate(p, m.business_id, base=m.currency),
+)
+PAYMENT_METHODS = Resource(
+    "payment_methods",
+    "payment_method",
+    lambda m, p: reference_data.payment_method(p, m.business_id),
+)
+COUNTRIES = Resource("countries", "country", lambda m, p: reference_data.country(p, m.business_id))
+ATTACHMENTS = Resource(
+    "attachments", "attachment", lambda m, p: attachments.attachment(p, m.business_id)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +238,12 @@ class ObjectKind:
     # Whether a write of it posts to the ledger: it then makes stale the ledger entries and
     # the ledger accounts' balances (the trial balance and profit and loss read them).
     posts: bool = False
+    # Sage's attachment context type of its objects (they then carry ``attachments`` and take
+    # ``uploadAttachment``); None: no attachments.
+    attachment_context: str | None = None
+    # Seconds a cached read of its resources lives unless RESPONSE_CACHE_TTLS says otherwise;
+    # None: RESPONSE_CACHE_DEFAULT_TTL. Reference data nobody writes through us lives long.
+    cache_ttl: float | None = None
 
     @property
     def resource(self) -> Resource:
@@ -215,6 +274,7 @@ CONTACT = ObjectKind(
     event_type=ObjectType.CONTACT,
     # A contact's write changes its addresses and main person, which Sage lists apart too.
     also_stale=(ADDRESSES, CONTACT_PERSONS),
+    attachment_context="CONTACT",
 )
 INVOICE = ObjectKind(
     "Invoice",
@@ -222,8 +282,10 @@ INVOICE = ObjectKind(
     (SALES_INVOICES,),
     Loading.BY_ID,
     event_type=ObjectType.INVOICE,
-    also_stale=(CONTACTS,),
+    # An invoice made from a quote or estimate marks it INVOICED.
+    also_stale=(CONTACTS, SALES_QUOTES, SALES_ESTIMATES),
     posts=True,
+    attachment_context="SALES_INVOICE",
 )
 BILL = ObjectKind(
     "Bill",
@@ -233,6 +295,7 @@ BILL = ObjectKind(
     event_type=ObjectType.BILL,
     also_stale=(CONTACTS,),
     posts=True,
+    attachment_context="PURCHASE_INVOICE",
 )
 CREDIT_NOTE = ObjectKind(
     "CreditNote",
@@ -295,11 +358,42 @@ QUOTE = ObjectKind("Quote", quotes.Quote, (SALES_QUOTES,), Loading.BY_ID)
 ESTIMATE = ObjectKind("Estimate", quotes.Estimate, (SALES_ESTIMATES,), Loading.BY_ID)
 # Read as whole lists: a page of contacts asks for its addresses and people in one read of
 # each list, whatever the number of contacts. Not polled (a contact's own change is).
+# A write of either changes its contact's payload (main and delivery address, main person).
 CONTACT_ADDRESS = ObjectKind(
-    "ContactAddress", contact_people.ContactAddress, (ADDRESSES,), Loading.WHOLE_LIST
+    "ContactAddress",
+    contact_people.ContactAddress,
+    (ADDRESSES,),
+    Loading.WHOLE_LIST,
+    also_stale=(CONTACTS, CONTACT_PERSONS),
 )
 CONTACT_PERSON = ObjectKind(
-    "ContactPerson", contact_people.ContactPerson, (CONTACT_PERSONS,), Loading.WHOLE_LIST
+    "ContactPerson",
+    contact_people.ContactPerson,
+    (CONTACT_PERSONS,),
+    Loading.WHOLE_LIST,
+    also_stale=(CONTACTS,),
+)
+# Polled: Sage's list takes updated_or_created_since and deleted_since (no date filter).
+# Both sides sit on the contact's control account, so nothing is posted.
+CONTACT_ALLOCATION = ObjectKind(
+    "ContactAllocation",
+    contact_allocations.ContactAllocation,
+    (CONTACT_ALLOCATIONS,),
+    Loading.BY_ID,
+    event_type=ObjectType.CONTACT_ALLOCATION,
+    also_stale=(
+        SALES_INVOICES,
+        PURCHASE_INVOICES,
+        SALES_CREDIT_NOTES,
+        PURCHASE_CREDIT_NOTES,
+        CONTACT_PAYMENTS,
+        CONTACTS,
+    ),
+    listing=Listing(
+        "contactAllocations",
+        "contactAllocation",
+        "Credit notes and payments on account set against invoices and bills.",
+    ),
 )
 # Money that settles no document. Polled: Sage's lists take updated_or_created_since and
 # deleted_since; they take from_date/to_date too. Each moves bank (and ledger) balances.
@@ -354,6 +448,54 @@ OTHER_PAYMENT = ObjectKind(
 LEDGER_ENTRY = ObjectKind(
     "LedgerEntry", ledger_entries.LedgerEntry, (LEDGER_ENTRIES,), Loading.BY_ID
 )
+# Read-only here, and not polled: Sage's list takes no ``deleted_since``. Sage filters it by
+# bank account and change time, not by date: a date filter reads the list whole.
+BANK_RECONCILIATION = ObjectKind(
+    "BankReconciliation",
+    bank_reconciliations.BankReconciliation,
+    (BANK_RECONCILIATIONS,),
+    Loading.BY_ID,
+    listing=Listing(
+        "bankReconciliations",
+        "bankReconciliation",
+        "Bank statements reconciled to the books, by statement date (the date filters). "
+        "Sage has them in GB, IE and CA (and the legacy US, FR and ES businesses); a German "
+        "business has none, so its list is empty.",
+    ),
+)
+# Files on invoices, bills and contacts, read per parent (Sage filters by context). Not
+# polled: a new file changes nothing the books hold.
+ATTACHMENT = ObjectKind("Attachment", attachments.Attachment, (ATTACHMENTS,), Loading.BY_ID)
+# Read-only, not polled (no ``deleted_since``). Returns and GB's drafts are two lists, read
+# only where Sage has them, so the root fields are written by hand
+# (``ledgergraph.resolvers.tax_returns``).
+TAX_RETURN = ObjectKind(
+    "TaxReturn", tax_returns.TaxReturn, (TAX_RETURNS, DRAFT_TAX_RETURNS), Loading.BY_ID
+)
+# Reference data for forms: read whole, once per request and then from the cache; never
+# written, never polled.
+_DAY = 86_400.0
+CURRENCY = ObjectKind(
+    "Currency", reference_data.Currency, (CURRENCIES,), Loading.WHOLE_LIST, cache_ttl=_DAY
+)
+EXCHANGE_RATE = ObjectKind(
+    "ExchangeRate",
+    reference_data.ExchangeRate,
+    (EXCHANGE_RATES,),
+    Loading.WHOLE_LIST,
+    # Rates move during the day; an hour-old rate is what a form's default needs.
+    cache_ttl=3_600.0,
+)
+PAYMENT_METHOD = ObjectKind(
+    "PaymentMethod",
+    reference_data.PaymentMethod,
+    (PAYMENT_METHODS,),
+    Loading.WHOLE_LIST,
+    cache_ttl=_DAY,
+)
+COUNTRY = ObjectKind(
+    "Country", reference_data.Country, (COUNTRIES,), Loading.WHOLE_LIST, cache_ttl=_DAY
+)
 BUSINESS = ObjectKind("Business", BusinessRef, (), Loading.CONNECTION)
 
 KINDS: tuple[ObjectKind, ...] = (
@@ -372,14 +514,32 @@ KINDS: tuple[ObjectKind, ...] = (
     ESTIMATE,
     CONTACT_ADDRESS,
     CONTACT_PERSON,
+    CONTACT_ALLOCATION,
     BANK_TRANSFER,
     BANK_DEPOSIT,
     OTHER_PAYMENT,
     LEDGER_ENTRY,
+    BANK_RECONCILIATION,
+    TAX_RETURN,
+    CURRENCY,
+    EXCHANGE_RATE,
+    PAYMENT_METHOD,
+    COUNTRY,
+    ATTACHMENT,
     BUSINESS,
 )
 _BY_NAME = {kind.type_name: kind for kind in KINDS}
 _BY_EVENT = {kind.event_type: kind for kind in KINDS if kind.event_type is not None}
+
+
+def cache_ttls() -> dict[str, float]:
+    """The default cache lifetime of each Sage resource whose kind sets one."""
+    return {
+        resource.name: kind.cache_ttl
+        for kind in KINDS
+        if kind.cache_ttl is not None
+        for resource in kind.resources
+    }
 
 
 def kind_named(type_name: str) -> ObjectKind | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from ledgergraph import kinds
 from ledgergraph.auth import Principal, TenantAuthenticator
 from ledgergraph.cache import RedisOptions, Store, open_store
 from ledgergraph.cache.epoch import StoreEpoch
@@ -89,6 +90,8 @@ class Runtime:
     sage_budget: AppBudget | None = None
     # Operations of one tenant executing at once on this worker (None: unlimited).
     admission: OperationAdmission | None = None
+    # Signs short-lived links every worker verifies (attachment downloads); None: no links.
+    signer: Signer | None = None
 
     async def authenticate(self, authorization: str | None) -> Principal:
         """``Authorization: Bearer <tenant JWT>`` or ``Bearer lgk_...`` (a tenant API key,
@@ -150,7 +153,7 @@ async def open_runtime(
     response_cache = (
         ResponseCache(
             cache_store.kv,
-            ttls=settings.response_cache_ttls,
+            ttls=kinds.cache_ttls() | settings.response_cache_ttls,
             default_ttl=settings.response_cache_default_ttl,
             local_bytes=settings.response_cache_local_mb * 2**20,
             stale_window=settings.response_cache_stale_window,
@@ -288,6 +291,7 @@ async def open_runtime(
         requests=request_limiter(settings, store.kv),
         sage_budget=budget,
         admission=operation_admission(settings),
+        signer=signer,
     )
 
 

@@ -26,6 +26,7 @@ from ledgergraph.auth import MAX_TOKEN_LENGTH
 from ledgergraph.durability import check_state_store
 from ledgergraph.http import (
     admin,
+    attachments,
     connect,
     examples,
     graphiql,
@@ -124,6 +125,7 @@ async def create_app(
     )
     app.router.add_route("*", "/graphql", view)
     connect.add_routes(app)
+    attachments.add_routes(app)
     health.add_routes(app)
     if settings.metrics:
         observability.add_routes(app)

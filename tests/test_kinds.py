@@ -42,7 +42,18 @@ def test_the_poller_watches_every_resource_of_every_evented_kind() -> None:
         ),
         (kinds.QUOTE, ("sales_quotes",)),
         # A posting write makes the ledger's entries and balances stale.
-        (kinds.INVOICE, ("sales_invoices", "contacts", "ledger_accounts", "ledger_entries")),
+        # An invoice made from a quote or estimate marks it INVOICED.
+        (
+            kinds.INVOICE,
+            (
+                "sales_invoices",
+                "contacts",
+                "sales_quotes",
+                "sales_estimates",
+                "ledger_accounts",
+                "ledger_entries",
+            ),
+        ),
         (kinds.JOURNAL, ("journals", "ledger_accounts", "bank_accounts", "ledger_entries")),
         # Money movements move bank balances (and post to the ledger).
         (
@@ -74,3 +85,13 @@ def test_a_write_invalidates_its_own_resource_and_what_it_changes(
 def test_a_kind_with_two_resources_has_no_single_write_resource() -> None:
     with pytest.raises(ValueError, match="Item has 2 Sage resources"):
         _ = kinds.ITEM.resource
+
+
+def test_reference_data_is_cached_long_and_everything_else_by_the_default_ttl() -> None:
+    ttls = kinds.cache_ttls()
+    assert ttls == {
+        "currencies": 86_400.0,
+        "exchange_rates": 3_600.0,
+        "payment_methods": 86_400.0,
+        "countries": 86_400.0,
+    }

@@ -17,6 +17,8 @@ from ledgergraph import kinds
 from ledgergraph.resolvers import ledger as ledger_fields
 from ledgergraph.resolvers import queries as q
 from ledgergraph.resolvers import quotes as quote_lists
+from ledgergraph.resolvers import reference
+from ledgergraph.resolvers import tax_returns as tax_return_lists
 from ledgergraph.resolvers.businesses import resolve_business, resolve_businesses
 from ledgergraph.resolvers.connection import resolve_connection
 from ledgergraph.resolvers.mapping_overrides import resolve_mapping_overrides
@@ -26,13 +28,15 @@ from ledgergraph.schema.business import Business
 from ledgergraph.schema.connection import SageConnection
 from ledgergraph.schema.contact import Contact
 from ledgergraph.schema.documents import Bill, CreditNote, Invoice
-from ledgergraph.schema.ledger import LedgerEntry, ProfitAndLoss, TrialBalance
+from ledgergraph.schema.ledger import BalanceSheet, LedgerEntry, ProfitAndLoss, TrialBalance
 from ledgergraph.schema.mapping import MappingOverride
 from ledgergraph.schema.node import Node
 from ledgergraph.schema.payment import Payment
 from ledgergraph.schema.quotes import Estimate, Quote
+from ledgergraph.schema.reference import Country, Currency, ExchangeRate, PaymentMethod
 from ledgergraph.schema.relay import ListPage
 from ledgergraph.schema.supplier_credit_note import SupplierCreditNote
+from ledgergraph.schema.tax_return import TaxReturn
 
 
 @strawberry.type
@@ -98,6 +102,26 @@ class _Written:
         resolver=q.resolve_items, description="Products, stock items and services."
     )
     bank_accounts: ListPage[BankAccount] | None = strawberry.field(resolver=q.resolve_bank_accounts)
+    currencies: ListPage[Currency] | None = strawberry.field(
+        resolver=reference.whole(kinds.CURRENCY), description="The currencies Sage offers."
+    )
+    exchange_rates: ListPage[ExchangeRate] | None = strawberry.field(
+        resolver=reference.resolve_exchange_rates,
+        description="The business's exchange rates from its base currency.",
+    )
+    payment_methods: ListPage[PaymentMethod] | None = strawberry.field(
+        resolver=reference.whole(kinds.PAYMENT_METHOD),
+        description="How payments can be made (a payment's or a bank account's method).",
+    )
+    countries: ListPage[Country] | None = strawberry.field(
+        resolver=reference.whole(kinds.COUNTRY), description="The countries Sage offers."
+    )
+    tax_returns: ListPage[TaxReturn] | None = strawberry.field(
+        resolver=tax_return_lists.resolve_tax_returns,
+        description="VAT (GB, IE) and GST/HST (CA) returns, drafts included, by the start of "
+        "their period. Sage v3.1 has none in US, FR, ES and DE: there the list is empty.",
+    )
+    tax_return: TaxReturn = strawberry.field(resolver=q.by_id(kinds.TAX_RETURN))
     ledger_entries: ListPage[LedgerEntry] | None = strawberry.field(
         resolver=ledger_fields.resolve_ledger_entries,
         description="The double-entry postings of every transaction, by date (Sage's "
@@ -113,6 +137,11 @@ class _Written:
         resolver=ledger_fields.resolve_profit_and_loss,
         description="Income, direct expenses, overheads and net profit over a period (derived: "
         "Sage v3.1 has no profit-and-loss endpoint; see ProfitAndLoss).",
+    )
+    balance_sheet: BalanceSheet = strawberry.field(
+        resolver=ledger_fields.resolve_balance_sheet,
+        description="Assets, liabilities and equity (with the profit to date) at a date "
+        "(derived: Sage v3.1 has no balance-sheet endpoint; see BalanceSheet).",
     )
     node: Node | None = strawberry.field(
         resolver=q.resolve_node,

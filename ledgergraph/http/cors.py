@@ -27,7 +27,10 @@ __all__ = ["AllowedOrigins", "cors_headers", "cors_middleware", "normalize_origi
 
 PATHS = frozenset({"/graphql"})
 ALLOW_METHODS = "GET, POST, OPTIONS"
-ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, Accept"
+ALLOW_HEADERS = (
+    "Authorization, Content-Type, Idempotency-Key, Accept, GraphQL-Preflight, "
+    "Apollo-Require-Preflight"
+)
 EXPOSE_HEADERS = "Retry-After"
 MAX_AGE = "600"
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})

@@ -5,7 +5,9 @@ accepts it (rather than ``application/json``), and then a request refused before
 (a parse, validation or variable-coercion error) is a 400 without ``data``; ``application/json``
 answers keep status 200. Subscriptions stream over a WebSocket (graphql-transport-ws; graphql-ws
 when enabled) in text frames, or over HTTP as ``multipart/mixed;subscriptionSpec=1.0``; a
-subscription in a plain HTTP request is refused with ``STREAMING_TRANSPORT_REQUIRED``.
+subscription in a plain HTTP request is refused with ``STREAMING_TRANSPORT_REQUIRED``. File
+uploads are GraphQL multipart requests (``multipart/form-data``), read within limits and only
+with a CSRF preflight header (``ledgergraph.http.uploads``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 import orjson
 from aiohttp import ClientConnectionResetError, web
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from cross_web import AiohttpHTTPRequestAdapter, AsyncHTTPRequestAdapter, FormData, HTTPException
 from graphql import GraphQLError, get_operation_ast, parse
 from graphql.language.ast import OperationType as OperationKind
 from strawberry.aiohttp.views import AiohttpWebSocketAdapter, GraphQLView
@@ -39,7 +41,7 @@ from strawberry.types.unset import UnsetType
 
 from ledgergraph.auth import Principal
 from ledgergraph.errors import LedgerGraphError, Unauthenticated
-from ledgergraph.http import graphiql
+from ledgergraph.http import graphiql, uploads
 from ledgergraph.http.cors import AllowedOrigins
 from ledgergraph.http.errors import (
     http_error,
@@ -245,15 +247,32 @@ class _LegacyWSHandler(_OperationContexts, BaseGraphQLWSHandler[Context, None]):
 ANONYMOUS = Principal(tenant=TenantId("anonymous"), claims={})
 
 
+class _RequestAdapter(AiohttpHTTPRequestAdapter):
+    """Reads multipart requests (file uploads) within the configured limits, after the
+    request has been authenticated; see ``ledgergraph.http.uploads``."""
+
+    async def get_form_data(self) -> FormData:
+        if self._form_data is None:
+            settings = self.request.app[SETTINGS]
+            self._form_data = await uploads.read_multipart(
+                self.request,
+                max_file_bytes=settings.attachment_max_bytes,
+                max_field_bytes=settings.max_body_bytes,
+            )
+        return self._form_data
+
+
 class LedgerGraphView(GraphQLView[Context, None]):
     graphql_transport_ws_handler_class = _TransportWSHandler
     graphql_ws_handler_class = _LegacyWSHandler
     websocket_adapter_class = _TextFrames
     # No graphql-sse: EventSource cannot send the Authorization header every request needs.
     stream_transport_classes_by_protocol = {MULTIPART_SUBSCRIPTION_PROTOCOL: _MultipartTransport}
+    request_adapter_class = _RequestAdapter
 
     def __init__(self, *, origins: AllowedOrigins, **options: Any) -> None:
-        super().__init__(**options)
+        # GraphQL multipart requests (uploadAttachment), with a CSRF preflight header.
+        super().__init__(multipart_uploads_enabled=True, **options)
         self.origins = origins
 
     def is_websocket_origin_allowed(self, request: web.Request, origin: str) -> bool:

@@ -23,7 +23,7 @@ from ledgergraph.connectors.sage.links import ConnectLinks
 from ledgergraph.connectors.sage.reads import SageReads
 from ledgergraph.errors import NotFound
 from ledgergraph.ids import GlobalId
-from ledgergraph.resolvers import relations
+from ledgergraph.resolvers import attachments, relations
 from ledgergraph.resolvers.loaders import Loaders
 from ledgergraph.runtime import Runtime
 from ledgergraph.schema.request import Request
@@ -144,6 +144,12 @@ class Context:
 
     async def payments_of(self, document: model.Document) -> list[model.Payment]:
         return await relations.payments_of(self, document)
+
+    async def attachments_of(self, parent: model.Record) -> list[Any]:
+        return await attachments.attachments_of(self, parent)
+
+    def attachment_download_url(self, attachment: model.Record) -> str:
+        return attachments.download_url(self, attachment)
 
     async def whole_list(self, business_id: str, kind: kinds.ObjectKind) -> list[Any]:
         return list(await self.loaders.whole_list(kind.resource).all(business_id))

@@ -1,9 +1,12 @@
-"""The ledger's root fields: ledger entries, the trial balance and the profit and loss.
+"""The ledger's root fields: ledger entries, the trial balance, the profit and loss and the
+balance sheet.
 
 Ledger entries are a Sage list filtered by Sage (dates, ledger account, transaction), paged
-like any other. The trial balance and the profit and loss are both built from one read of the
-ledger accounts with their balances for the period (``mapping.ledger_reports``): asked for
-together, with the same period, they share it.
+like any other. The trial balance, the profit and loss and the balance sheet are all built
+from one read of the ledger accounts with their balances for the period
+(``mapping.ledger_reports``, ``mapping.balance_sheet``; a balance sheet's period runs from the
+start of the books to its date): asked for together, with the same period, they share it, and
+the reads of different periods go out together.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from ledgergraph import kinds, model
-from ledgergraph.connectors.sage.mapping import ledger_reports
+from ledgergraph.connectors.sage.mapping import balance_sheet, ledger_reports
 from ledgergraph.errors import BadUserInput
 from ledgergraph.ids import GlobalId
 from ledgergraph.resolvers.arguments import document_filters
@@ -45,6 +48,9 @@ PeriodFrom = Annotated[
 ]
 PeriodTo = Annotated[
     dt.date, strawberry.argument(description="The last day of the period (inclusive).")
+]
+BalanceSheetDate = Annotated[
+    dt.date, strawberry.argument(description="The day the balances are at (inclusive).")
 ]
 LedgerAccountArg = Annotated[
     strawberry.ID | None,
@@ -147,4 +153,17 @@ async def resolve_profit_and_loss(
     business_id, currency, accounts = await _period(info, business, from_date, to_date)
     return ledger_reports.profit_and_loss(
         accounts, business_id=business_id, from_date=from_date, to_date=to_date, currency=currency
+    )
+
+
+async def resolve_balance_sheet(
+    info: Info, date: BalanceSheetDate, business: BusinessArg = None
+) -> Any:
+    if date < balance_sheet.BOOKS_START:
+        raise BadUserInput(f"date is before {balance_sheet.BOOKS_START}", field="date")
+    # The same loader as the trial balance and the profit and loss: a trial balance asked from
+    # BOOKS_START to the same date shares the read, any other period is read in the same batch.
+    business_id, currency, accounts = await _period(info, business, balance_sheet.BOOKS_START, date)
+    return balance_sheet.balance_sheet(
+        accounts, business_id=business_id, date=date, currency=currency
     )

@@ -9,6 +9,7 @@ import strawberry
 
 from ledgergraph import model
 from ledgergraph.kinds import BILL, CONTACT, CREDIT_NOTE, INVOICE
+from ledgergraph.schema.attachment import Attachment, attachments_field
 from ledgergraph.schema.contact_people import (
     ContactAddress,
     ContactPerson,
@@ -82,5 +83,6 @@ class Contact(Node):
         description="The people at the contact's addresses. The contacts of a page share one "
         "read of Sage's address and contact person lists.",
     )
+    attachments: list[Attachment] | None = attachments_field()
 
     is_type_of = recognises(CONTACT)

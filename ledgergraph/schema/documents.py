@@ -10,6 +10,7 @@ import strawberry
 
 from ledgergraph import kinds, model
 from ledgergraph.schema.accounting import Item, LedgerAccount, TaxRate
+from ledgergraph.schema.attachment import Attachment, attachments_field
 from ledgergraph.schema.contact import Contact
 from ledgergraph.schema.enums import DocumentStatus
 from ledgergraph.schema.node import Node, follows, payments_allocated, recognises
@@ -107,12 +108,15 @@ class Document(Node):
 
 @strawberry.type(description="A sales invoice.")
 class Invoice(Document):
+    attachments: list[Attachment] | None = attachments_field()
+
     is_type_of = recognises(kinds.INVOICE)
 
 
 @strawberry.type(description="A purchase invoice (a bill from a supplier).")
 class Bill(Document):
     vendor_reference: str | None
+    attachments: list[Attachment] | None = attachments_field()
 
     is_type_of = recognises(kinds.BILL)
 

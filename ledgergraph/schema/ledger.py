@@ -108,3 +108,53 @@ class ProfitAndLoss:
     gross_profit: Money = strawberry.field(description="Income less direct expenses.")
     overheads: ProfitAndLossSection
     net_profit: Money = strawberry.field(description="Gross profit less overheads.")
+
+
+@strawberry.type(description="One ledger account's balance on a balance sheet.")
+class BalanceSheetLine:
+    ledger_account: LedgerAccount
+    amount: Money = strawberry.field(
+        description="The account's balance at the date: debits less credits for assets, "
+        "credits less debits for liabilities and equity (negative when the other way round, "
+        "an overdrawn bank account say)."
+    )
+
+
+@strawberry.type(description="A section of a balance sheet: its total and its accounts.")
+class BalanceSheetSection:
+    total: Money
+    lines: list[BalanceSheetLine] = strawberry.field(
+        description="Every account of the section with a balance at the date, in the chart's order."
+    )
+
+
+@strawberry.type(
+    description="Assets, liabilities and equity at a date, the same shape in every country. "
+    "Sage Accounting v3.1 has no balance-sheet endpoint: this is derived from Sage's ledger "
+    "account balances from the start of the books (1900-01-01) to the date (/ledger_accounts "
+    "with show_balance_details, from_date and to_date; one Sage call per 200 accounts, shared "
+    "with a trialBalance of the same period and read in the same batch as the request's "
+    "other reports). Accounts are grouped by their classification (ASSET, LIABILITY, EQUITY, "
+    "from Sage's ledger account type); the income less expenses of every other account up to "
+    "the date is retainedProfit, part of equity, so the sheet balances whenever the ledger "
+    "does."
+)
+class BalanceSheet:
+    date: dt.date
+    currency: str = strawberry.field(description="The business's base currency.")
+    assets: BalanceSheetSection
+    liabilities: BalanceSheetSection
+    equity: BalanceSheetSection = strawberry.field(
+        description="The EQUITY accounts (capital, drawings, reserves...), without retainedProfit."
+    )
+    retained_profit: Money = strawberry.field(
+        description="Income less expenses (the profit-and-loss accounts' credits less debits) "
+        "from the start of the books to the date: the profit and loss's netProfit over that "
+        "period."
+    )
+    total_equity: Money = strawberry.field(description="Equity plus retainedProfit.")
+    net_assets: Money = strawberry.field(description="Assets less liabilities.")
+    total_liabilities_and_equity: Money
+    balanced: bool = strawberry.field(
+        description="Whether assets equal liabilities plus total equity."
+    )

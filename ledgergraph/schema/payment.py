@@ -17,14 +17,20 @@ from ledgergraph.schema.request import Info
 from ledgergraph.schema.scalars import Money
 from ledgergraph.security.cost import list_size
 
-_DOCUMENTS = (kinds.INVOICE, kinds.BILL, kinds.CREDIT_NOTE)
+# document_type (Sage's artefact kind, ``mapping.payments.ARTEFACT_TYPES``) → the kind it is.
+_DOCUMENTS = {
+    "INVOICE": kinds.INVOICE,
+    "BILL": kinds.BILL,
+    "CREDIT_NOTE": kinds.CREDIT_NOTE,
+    "PURCHASE_CREDIT_NOTE": kinds.SUPPLIER_CREDIT_NOTE,
+}
 
 
 def _document(root: strawberry.Parent[model.Allocation], info: Info) -> Any:
-    # document_type is Sage's artefact kind: INVOICE, BILL, CREDIT_NOTE or one LedgerGraph
-    # does not model (then null). Synchronous: the loader's awaitable, or None at once.
-    kind = kinds.kind_for_event(root.document_type)
-    if kind is None or kind not in _DOCUMENTS:
+    # Null for an artefact LedgerGraph does not model (money on account, quick entries...).
+    # Synchronous: the loader's awaitable, or None at once.
+    kind = _DOCUMENTS.get(root.document_type)
+    if kind is None:
         return None
     return info.context.referenced(root.business_id, root.document, kind)
 

@@ -62,6 +62,15 @@ class Request(Protocol):
         """The payments allocated to ``document``, newest first, batched likewise."""
         ...
 
+    async def attachments_of(self, parent: model.Record) -> list[Any]:
+        """The files attached to an invoice, bill or contact, batched across the parents
+        asking at once."""
+        ...
+
+    def attachment_download_url(self, attachment: model.Record) -> str:
+        """A short-lived signed URL that serves the attachment's file."""
+        ...
+
     async def whole_list(self, business_id: str, kind: ObjectKind) -> list[Any]:
         """Every object of ``kind`` (a ``Loading.WHOLE_LIST`` kind) in the business, read
         once per request."""

@@ -12,21 +12,15 @@ import pytest
 
 from ledgergraph.ids import encode
 from ledgergraph.sandbox import RunningSandbox
-from ledgergraph.sandbox.books import DEMO_USER_ID, Books
+from ledgergraph.sandbox.books import Books
 from tests.mutations.conftest import new_key
 from tests.queries.conftest import business_in
-from tests.support.browser import connect
 from tests.support.fixtures import sandbox_fixture, server_fixture
 from tests.support.server import LiveServer
-
-
-async def _connect_demo(server: LiveServer, http: httpx.AsyncClient) -> None:
-    british = business_in(server.sandbox, "GB")
-    await connect(http, server.url, server.token("acme"), user_id=DEMO_USER_ID, choose=british)
-
+from tests.support.writes import connect_demo, refused_before_writing, written_once
 
 sandbox = sandbox_fixture(scale=0.1)
-server = server_fixture(prepare=_connect_demo, retry_max_delay=0.05)
+server = server_fixture(prepare=connect_demo, retry_max_delay=0.05)
 
 CREATE = """mutation($key: String, $input: BankDepositInput!, $business: ID) {
   createBankDeposit(idempotencyKey: $key, input: $input, business: $business) {
@@ -98,13 +92,9 @@ async def test_a_deposit_sage_would_refuse_is_refused_before_any_write(
             a.id for a in books.bank_accounts.values() if a.bank_account_type_id == "SAVINGS"
         )
         data["fromBankAccountId"] = encode("BankAccount", books.business_id, savings)
-    await http.post(f"{sandbox.url}/__sandbox/stats/reset")
-    body = await create(server, http, data, key=new_key())
-    error = body["errors"][0]
-    assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert error["extensions"]["field"] == field
-    stats = (await http.get(f"{sandbox.url}/__sandbox/stats")).json()["requests"]
-    assert not [call for call in stats if call.startswith("POST ")]
+    await refused_before_writing(
+        http, sandbox, lambda: create(server, http, data, key=new_key()), field
+    )
 
 
 async def test_a_retried_key_makes_one_deposit(
@@ -112,9 +102,5 @@ async def test_a_retried_key_makes_one_deposit(
 ) -> None:
     before = len(books_in(sandbox, "GB").bank_deposits)
     key = new_key()
-    first = await create(server, http, deposit(sandbox), key=key)
-    second = await create(server, http, deposit(sandbox), key=key)
-    assert "errors" not in first, first["errors"]
-    assert second["data"] == first["data"]
-    assert second["extensions"]["idempotentReplay"] is True
+    await written_once(lambda: create(server, http, deposit(sandbox), key=key))
     assert len(books_in(sandbox, "GB").bank_deposits) == before + 1

@@ -10,22 +10,16 @@ import httpx
 import pytest
 
 from ledgergraph.sandbox import RunningSandbox
-from ledgergraph.sandbox.books import DEMO_USER_ID, Books
+from ledgergraph.sandbox.books import Books
 from tests.mutations.conftest import new_key
 from tests.queries.conftest import business_in
-from tests.support.browser import connect
 from tests.support.fixtures import sandbox_fixture, server_fixture
 from tests.support.server import LiveServer
-
-
-async def _connect_demo(server: LiveServer, http: httpx.AsyncClient) -> None:
-    british = business_in(server.sandbox, "GB")
-    await connect(http, server.url, server.token("acme"), user_id=DEMO_USER_ID, choose=british)
-
+from tests.support.writes import connect_demo, refused_before_writing, written_once
 
 # The demo user has a business in every country; ``acme`` writes to GB unless told otherwise.
 sandbox = sandbox_fixture(scale=0.1)
-server = server_fixture(prepare=_connect_demo, retry_max_delay=0.05)
+server = server_fixture(prepare=connect_demo, retry_max_delay=0.05)
 
 CREATE = """mutation($key: String, $input: JournalInput!, $business: ID) {
   createJournal(idempotencyKey: $key, input: $input, business: $business) {
@@ -128,14 +122,10 @@ async def test_a_journal_sage_would_refuse_is_refused_before_any_write(
     field: str,
 ) -> None:
     before = dict(books_in(sandbox, "GB").journals)
-    await http.post(f"{sandbox.url}/__sandbox/stats/reset")
-    body = await create(server, http, data, key=new_key())
-    error = body["errors"][0]
-    assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert error["extensions"]["field"] == field
+    await refused_before_writing(
+        http, sandbox, lambda: create(server, http, data, key=new_key()), field
+    )
     assert books_in(sandbox, "GB").journals == before
-    stats = (await http.get(f"{sandbox.url}/__sandbox/stats")).json()["requests"]
-    assert not [call for call in stats if call.startswith("POST ")]
 
 
 async def test_a_retried_key_creates_one_journal(
@@ -143,11 +133,7 @@ async def test_a_retried_key_creates_one_journal(
 ) -> None:
     before = len(books_in(sandbox, "GB").journals)
     key = new_key()
-    first = await create(server, http, accrual("80.00"), key=key)
-    second = await create(server, http, accrual("80.00"), key=key)
-    assert "errors" not in first, first["errors"]
-    assert second["data"] == first["data"]
-    assert second["extensions"]["idempotentReplay"] is True
+    await written_once(lambda: create(server, http, accrual("80.00"), key=key))
     assert len(books_in(sandbox, "GB").journals) == before + 1
 
 

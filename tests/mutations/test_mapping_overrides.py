@@ -11,13 +11,10 @@ import httpx
 import pytest
 
 from ledgergraph.sandbox import RunningSandbox
-from tests.mutations.test_writing_by_kind_and_role import (
-    _connect_demo,
-    customer_in,
-    written_line,
-)
+from tests.mutations.test_writing_by_kind_and_role import customer_in, written_line
 from tests.support.fixtures import server_fixture
 from tests.support.server import LiveServer
+from tests.support.writes import connect_demo
 
 pytestmark = pytest.mark.redis
 
@@ -26,7 +23,7 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 _keys = itertools.count()
 
 # Tenant ``acme`` on the demo user's British business; the admin API is on.
-server = server_fixture(prepare=_connect_demo, retry_max_delay=0.05, admin_api_key=ADMIN_KEY)
+server = server_fixture(prepare=connect_demo, retry_max_delay=0.05, admin_api_key=ADMIN_KEY)
 
 FIELDS = "kind remoteId taxKind roles"
 SET = f"""mutation($kind: MappingOverrideKind!, $id: String!, $taxKind: TaxKind,

@@ -13,11 +13,10 @@ import pytest
 
 from ledgergraph.ids import encode
 from ledgergraph.sandbox import RunningSandbox
-from ledgergraph.sandbox.books import DEMO_USER_ID
 from tests.queries.conftest import business_in
-from tests.support.browser import connect
 from tests.support.fixtures import server_fixture
 from tests.support.server import LiveServer
+from tests.support.writes import connect_demo
 
 pytestmark = pytest.mark.redis
 
@@ -25,13 +24,8 @@ COUNTRIES = ["GB", "IE", "CA", "US", "FR", "ES", "DE"]
 _keys = itertools.count()
 
 
-async def _connect_demo(server: LiveServer, http: httpx.AsyncClient) -> None:
-    british = business_in(server.sandbox, "GB")
-    await connect(http, server.url, server.token("acme"), user_id=DEMO_USER_ID, choose=british)
-
-
 # Tenant ``acme`` connected to the demo user (a business in every country), on the British one.
-server = server_fixture(prepare=_connect_demo, retry_max_delay=0.05)
+server = server_fixture(prepare=connect_demo, retry_max_delay=0.05)
 
 CREATE_INVOICE = """mutation($key: String, $input: DocumentInput!, $business: ID) {
   createInvoice(idempotencyKey: $key, input: $input, business: $business) {

@@ -55,6 +55,16 @@ subscription Sync($types: [SyncObjectType!], $since: String) {
 # -- the books, edited out-of-band (a person in Sage's web app) --------------------------------
 
 
+def contact_and_ledger(
+    sandbox: RunningSandbox, business: str, contact_kind: str, ledger: str
+) -> tuple[str, str]:
+    """What a person would pick for a document: a contact (not a system one) of
+    ``contact_kind``, and the ledger account the country has for ``ledger``."""
+    books = sandbox.world.businesses[business].books
+    contact = next(c for c in books.contacts.values() if c.is_a(contact_kind) and not c.system)
+    return contact.id, books.ledger_account_by_code(books.country.ledgers[ledger]).id
+
+
 async def create_contact(
     http: httpx.AsyncClient, sandbox: RunningSandbox, business: str, name: str
 ) -> dict[str, Any]:

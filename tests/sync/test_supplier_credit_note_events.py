@@ -14,7 +14,7 @@ from ledgergraph.ids import GlobalId
 from ledgergraph.sandbox import RunningSandbox
 from tests.support.server import LiveServer
 from tests.support.ws import GraphQLWebSocket
-from tests.sync.helpers import POLL_INTERVAL, Tenant, next_change, until_live
+from tests.sync.helpers import POLL_INTERVAL, Tenant, contact_and_ledger, next_change, until_live
 
 pytestmark = pytest.mark.redis
 
@@ -35,9 +35,7 @@ async def test_an_out_of_band_purchase_credit_note_is_reported_with_its_object(
     events: EventLog,
     acme: Tenant,
 ) -> None:
-    books = sandbox.world.businesses[acme.business_id].books
-    vendor = next(c for c in books.contacts.values() if c.is_a("VENDOR") and not c.system)
-    ledger = books.ledger_account_by_code(books.country.ledgers["purchases"]).id
+    vendor, ledger = contact_and_ledger(sandbox, acme.business_id, "VENDOR", "purchases")
     async with GraphQLWebSocket.open(server.url, token=acme.token) as socket:
         operation = await socket.subscribe(WITH_OBJECT)
         await until_live(operation, events, acme.name)
@@ -45,7 +43,7 @@ async def test_an_out_of_band_purchase_credit_note_is_reported_with_its_object(
             f"{sandbox.url}/__sandbox/businesses/{acme.business_id}/purchase_credit_notes",
             json={
                 "purchase_credit_note": {
-                    "contact_id": vendor.id,
+                    "contact_id": vendor,
                     "date": "2026-11-03",
                     "reference": "OOB-CR-1",
                     "credit_note_lines": [

@@ -56,6 +56,13 @@ FULL = {"attributes": "all"}
 _ASKED: dict[str, dict[str, str]] = {"contacts": {"show_balance": "true"}}
 
 
+# How many turns of the event loop a small batch gives the lists it waited for to batch their
+# references (graphql-core completes the items, then the loaders dispatch).
+_TURNS = 50
+# A list's payloads by id, and whether they are the whole list (else its first pages).
+_Listed = tuple[dict[str, dict[str, Any]], bool]
+
+
 def _full(resource: Resource) -> dict[str, str]:
     return {**FULL, **_ASKED.get(resource.name, {})}
 
@@ -74,6 +81,16 @@ class SageReads:
         # What a business's objects are built by (its country, currency, the overrides):
         # part of the memo's key, so objects built under other rules are never reused.
         self._rules: dict[str, Hashable] = {}
+        # The request's batches that read a list whole, by (resource, business): a later batch
+        # of ids (the lists naming them answered in another tick) shares that read.
+        self._listed: dict[tuple[str, str], asyncio.Future[_Listed | None]] = {}
+        # The request's list windows, and those asked for before its first batch of ids: the
+        # lists whose items may name more ids of a small batch's resource.
+        self._windows: list[asyncio.Future[Any]] = []
+        self._before_batches: list[asyncio.Future[Any]] | None = None
+        # What each batch of ids of the request read, by (resource, business), in order: its
+        # whole list, or None (GETs by id).
+        self._batches: dict[tuple[str, str], list[asyncio.Future[_Listed | None]]] = {}
 
     async def business(self, business: str | None) -> BusinessRef:
         return await self._client.business_for(self.tenant, business)
@@ -147,7 +164,11 @@ class SageReads:
     ) -> tuple[list[Any], int]:
         """Items ``offset .. offset+size`` of the filtered list, and the list's total."""
         per_page, pages = _pages_for(offset, size)
-        bodies = await self._pages(resource, business_id, pages, per_page=per_page, filters=filters)
+        reading = asyncio.ensure_future(
+            self._pages(resource, business_id, pages, per_page=per_page, filters=filters)
+        )
+        self._windows.append(reading)
+        bodies = await reading
         first_index = (pages[0] - 1) * per_page
         items = [item for body in bodies for item in body.get("$items", [])]
         total = int(bodies[0].get("$total", 0)) if bodies else 0
@@ -190,14 +211,83 @@ class SageReads:
 
         Whichever costs fewer calls: one GET per id, or the pages of the whole list. With the
         list's length known, the choice is made up front and all its calls go in one round.
+        A batch of the same request shares a whole-list read another batch makes, in flight
+        or done, at no call (see ``_later_listing`` for a small batch that comes first).
         """
         wanted = list(dict.fromkeys(remote_ids))
-        known = await self._known_pages(resource, business_id, None)
-        # A small batch is one GET per id, unless the whole list is known to take fewer
-        # calls (a second batch of the request then shares those pages, in flight or cached).
-        small = len(wanted) <= SMALL_BATCH and (known is None or known >= len(wanted))
-        if small or (known is not None and known > len(wanted)):
-            return await self._by_get(resource, business_id, wanted)
+        key = (resource.name, business_id)
+        shared = self._listed.get(key)
+        if shared is not None and (listed := await shared) is not None:
+            return await self._from_list(resource, business_id, wanted, listed)
+        if self._before_batches is None:
+            self._before_batches = list(self._windows)
+        # Registered before any await, so a small batch before it sees it coming.
+        batches = self._batches.setdefault(key, [])
+        outcome: asyncio.Future[_Listed | None] = asyncio.get_running_loop().create_future()
+        batches.append(outcome)
+        read: _Listed | None = None
+        try:
+            known = await self._known_pages(resource, business_id, None)
+            # A small batch is one GET per id, unless the whole list is known to take fewer
+            # calls (a second batch of the request then shares those pages, in flight or
+            # cached) or a later batch of the request reads it whole.
+            small = len(wanted) <= SMALL_BATCH and (known is None or known >= len(wanted))
+            if small:
+                later = await self._later_listing(key, outcome)
+                if later is not None:
+                    return await self._from_list(resource, business_id, wanted, later)
+            if small or (known is not None and known > len(wanted)):
+                # Told at once: a batch waiting on this one goes on to its own GETs.
+                outcome.set_result(None)
+                return await self._by_get(resource, business_id, wanted)
+            self._listed[key] = outcome
+            read = await self._list_for(resource, business_id, wanted, known)
+        finally:
+            # None on a failure: a batch waiting on it reads for itself.
+            if not outcome.done():
+                outcome.set_result(read)
+        return await self._from_list(resource, business_id, wanted, read)
+
+    async def _from_list(
+        self, resource: Resource, business_id: str, wanted: list[str], listed: _Listed
+    ) -> dict[str, Any]:
+        found, complete = listed
+        # Where the read left pages unread, what it did not hold is read one by one.
+        missing = [] if complete else [i for i in wanted if i not in found]
+        return await self._built_or_got(resource, business_id, wanted, found, missing)
+
+    async def _later_listing(
+        self, key: tuple[str, str], mine: asyncio.Future[_Listed | None]
+    ) -> _Listed | None:
+        """The whole-list read a later batch of the request makes, if one does.
+
+        The lists of a query's first round answer one by one, and each answer's references
+        are a batch of their own: the first few ids would cost a GET each although the next
+        list's batch reads the whole list anyway. So a small batch first lets the windows
+        asked for before the request's first batch answer (the request waits for them in
+        any case), gives their references a few turns of the loop to reach the loaders, and
+        shares the whole-list read of a batch that came after it."""
+        if not self._before_batches:
+            return None
+        # Answered or not: an answered window's items may still be on their way.
+        pending = [w for w in self._before_batches if not w.done()]
+        if pending:
+            await asyncio.wait(pending)
+        batches = self._batches[key]
+        after = batches.index(mine) + 1
+        for _ in range(_TURNS):
+            if len(batches) > after:
+                break
+            await asyncio.sleep(0)
+        for later in batches[after:]:
+            if (listed := await later) is not None:
+                return listed
+        return None
+
+    async def _list_for(
+        self, resource: Resource, business_id: str, wanted: list[str], known: int | None
+    ) -> _Listed:
+        """The payloads of the list's pages by id, and whether those are all its pages."""
         bodies = await self._pages(resource, business_id, range(1, (known or 1) + 1))
         pages = await self._learn_pages(resource, business_id, None, bodies[0])
         found = _by_id(bodies)
@@ -207,19 +297,25 @@ class SageReads:
             # GET per missing id costs fewer calls.
             rest = range(len(bodies) + 1, pages + 1)
             if len(rest) > len(missing):
-                mapper = await self.mapper(business_id)
-                result = {
-                    i: self._build(resource, business_id, mapper, found[i])
-                    for i in wanted
-                    if i in found
-                }
-                result.update(await self._by_get(resource, business_id, missing))
-                return result
+                return found, False
             found.update(_by_id(await self._pages(resource, business_id, rest)))
+        return found, True
+
+    async def _built_or_got(
+        self,
+        resource: Resource,
+        business_id: str,
+        wanted: list[str],
+        found: Mapping[str, dict[str, Any]],
+        missing: list[str],
+    ) -> dict[str, Any]:
         mapper = await self.mapper(business_id)
-        return {
+        result = {
             i: self._build(resource, business_id, mapper, found[i]) for i in wanted if i in found
         }
+        if missing:
+            result.update(await self._by_get(resource, business_id, missing))
+        return result
 
     async def _by_get(
         self, resource: Resource, business_id: str, remote_ids: list[str]

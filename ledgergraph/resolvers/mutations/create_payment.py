@@ -24,7 +24,10 @@ SAGE_TRANSACTION_TYPES = {
     model.PaymentKind.SUPPLIER_REFUND: "VENDOR_REFUND",
 }
 PAYMENT_METHODS = frozenset({"CASH", "CHECK", "ELECTRONIC", "CREDIT_DEBIT", "ONLINE_PAYMENT"})
-ALLOCATABLE = tuple(k.type_name for k in (kinds.INVOICE, kinds.BILL, kinds.CREDIT_NOTE))
+# A supplier refund settles supplier credit notes, as a customer refund settles credit notes.
+ALLOCATABLE = tuple(
+    k.type_name for k in (kinds.INVOICE, kinds.BILL, kinds.CREDIT_NOTE, kinds.SUPPLIER_CREDIT_NOTE)
+)
 
 
 def payment_body(data: PaymentInput, business_id: str) -> dict[str, Any]:

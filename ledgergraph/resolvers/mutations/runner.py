@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ledgergraph.cache import StoreError
 from ledgergraph.errors import BadUserInput, LedgerGraphError, ValidationFailed
@@ -134,17 +134,31 @@ async def _after_success(
 
 async def run_create(context: Context, key: str, write: Write, body: dict[str, Any]) -> Any:
     """``run_write`` for a plain POST of ``body`` (already validated) to the kind's resource."""
-    resource = write.object_kind.resource
+    return await _run_sent(context, key, write, "POST", write.object_kind.resource.path, body)
+
+
+async def run_update(
+    context: Context, key: str, write: Write, remote_id: str, body: dict[str, Any]
+) -> Any:
+    """``run_write`` for a plain PUT of ``body`` (already validated) to the object
+    ``remote_id`` of the kind's resource."""
+    path = f"{write.object_kind.resource.path}/{remote_id}"
+    return await _run_sent(context, key, write, "PUT", path, body)
+
+
+async def _run_sent(
+    context: Context,
+    key: str,
+    write: Write,
+    method: Literal["POST", "PUT"],
+    path: str,
+    body: dict[str, Any],
+) -> Any:
+    root = write.object_kind.resource.root
 
     async def execute(idempotency_id: str) -> SagePayload:
         return await context.runtime.writes.write(
-            "POST",
-            context.tenant,
-            write.business_id,
-            resource.path,
-            resource.root,
-            body,
-            idempotency_id,
+            method, context.tenant, write.business_id, path, root, body, idempotency_id
         )
 
     return await run_write(context, key, write, execute, builder(context, write))

@@ -40,18 +40,21 @@ ARTEFACT_TYPES: dict[str, str] = {
 }
 
 
-def allocation(data: Payload, business_id: str, currency: str) -> Allocation | None:
-    """One ``allocated_artefacts`` entry; None when it names no artefact."""
+def allocation(
+    data: Payload, business_id: str, currency: str, *, unsigned: bool = False
+) -> Allocation | None:
+    """One ``allocated_artefacts`` entry; None when it names no artefact. ``unsigned``: its
+    amount without Sage's sign (a contact allocation's credits are negative)."""
     artefact = obj(data, "artefact")
     document = ref(data, "artefact")
     if artefact is None or document is None:
         return None
-    kind = path_kind(artefact)
+    amount = decimal_or_zero(data, "amount")
     return Allocation(
         business_id=business_id,
-        document_type=ARTEFACT_TYPES.get(kind or "", "OTHER"),
+        document_type=ARTEFACT_TYPES.get(path_kind(artefact) or "", "OTHER"),
         document=document,
-        amount=Money(decimal_or_zero(data, "amount"), currency),
+        amount=Money(abs(amount) if unsigned else amount, currency),
     )
 
 
