@@ -22,44 +22,38 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
-import os
 import statistics
 import sys
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from _support import (
+    COLUMNS,
+    batch_calls,
+    cold_warm_parser,
+    conditions,
+    measure,
+    print_table,
+    row,
+    served_demo,
+    totals,
+    watched,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ledgergraph.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
-from ledgergraph.sandbox.books import DEMO_USER_ID
 from ledgergraph.types import TenantId
-from tests.support.browser import connect
-from tests.support.rounds import Rounds
-from tests.support.server import LiveServer, serve_ledgergraph
+from tests.support.server import LiveServer
 
-PAGE = 200
-SMALL_BATCH = 3
 TENANT = TenantId("acme")
 KINDS = ("contacts", "sales_invoices", "contact_payments")
 SIZES = """{ contacts(first: 1) { totalCount } invoices(first: 1) { totalCount }
   payments(first: 1) { totalCount } }"""
 CONTACT_PAGE = """query($after: String) { contacts(first: 200, after: $after) {
   pageInfo { endCursor } nodes { id } } }"""
-
-
-def pages(count: int) -> int:
-    return max(1, math.ceil(count / PAGE))
-
-
-def batch_calls(wanted: int, listed: int) -> int:
-    """The fewest calls for ``wanted`` objects (or parents) out of a list of ``listed``."""
-    return wanted if wanted <= SMALL_BATCH else min(wanted, pages(listed))
 
 
 @dataclass(frozen=True)
@@ -121,61 +115,10 @@ CASES = [
 ]
 
 
-@dataclass
-class Measured:
-    data: Any
-    cold_calls: int
-    warm_calls: float
-    cold_rounds: int
-    cold_ms: tuple[float, float]
-    warm_ms: tuple[float, float]
-
-
 def _p50_p95(timings: list[float]) -> tuple[float, float]:
     if len(timings) < 2:
         return timings[0], timings[0]
     return statistics.median(timings), statistics.quantiles(timings, n=20)[18]
-
-
-async def _sage_calls(http: httpx.AsyncClient, sandbox: RunningSandbox) -> int:
-    stats = (await http.get(f"{sandbox.url}/__sandbox/stats")).json()
-    return sum(n for route, n in stats["requests"].items() if " /v3.1/" in route)
-
-
-async def _timed(
-    server: LiveServer, http: httpx.AsyncClient, query: str, variables: dict[str, Any]
-) -> tuple[float, Any]:
-    started = time.perf_counter()
-    body = await server.graphql(http, "acme", query, variables)
-    elapsed = (time.perf_counter() - started) * 1000
-    if "errors" in body:
-        raise RuntimeError(f"the query failed: {body['errors']}")
-    return elapsed, body["data"]
-
-
-async def _measure(
-    server: LiveServer,
-    sandbox: RunningSandbox,
-    http: httpx.AsyncClient,
-    query: str,
-    variables: dict[str, Any],
-    runs: int,
-    invalidate: Callable[[], Awaitable[None]],
-    rounds: Rounds,
-) -> Measured:
-    await invalidate()
-    await http.post(f"{sandbox.url}/__sandbox/stats/reset")
-    rounds.reset()
-    _, data = await _timed(server, http, query, variables)
-    cold_calls, cold_rounds = await _sage_calls(http, sandbox), rounds.count()
-    cold = []
-    for _ in range(runs):
-        await invalidate()
-        cold.append((await _timed(server, http, query, variables))[0])
-    await http.post(f"{sandbox.url}/__sandbox/stats/reset")
-    warm = [(await _timed(server, http, query, variables))[0] for _ in range(runs)]
-    warm_calls = await _sage_calls(http, sandbox) / runs
-    return Measured(data, cold_calls, warm_calls, cold_rounds, _p50_p95(cold), _p50_p95(warm))
 
 
 async def _contact_ids(server: LiveServer, http: httpx.AsyncClient, wanted: int) -> list[str]:
@@ -193,84 +136,37 @@ async def _contact_ids(server: LiveServer, http: httpx.AsyncClient, wanted: int)
 
 
 async def run(args: argparse.Namespace) -> list[list[str]]:
-    config = SandboxConfig(controls=True, scale=0.1) if args.smoke else SandboxConfig(controls=True)
-    # A benchmark counts Sage calls: LedgerGraph's own rate limits must refuse none.
-    overrides = {"sage_budget_per_minute": 0, "rate_limit_requests": 0}
-    async with (
-        serve_sandbox(config) as sandbox,
-        serve_ledgergraph(
-            sandbox, redis_url=args.redis_url, prefix=f"bench-relations-{os.getpid()}:", **overrides
-        ) as server,
-        httpx.AsyncClient(timeout=120) as http,
+    async with served_demo("relations", smoke=args.smoke, redis_url=args.redis_url) as (
+        sandbox,
+        server,
+        http,
     ):
-        await connect(http, server.url, server.token("acme"), user_id=DEMO_USER_ID)
-        sizes_body = (await server.graphql(http, "acme", SIZES))["data"]
-        sizes = {k: v["totalCount"] for k, v in sizes_body.items()}
+        sizes = await totals(server, http, SIZES)
         ids = await _contact_ids(server, http, args.ids)
-        assert server.runtime is not None
-        runtime = server.runtime
-        connection = await runtime.connections.get(TENANT)
-        assert connection is not None
-        assert connection.business is not None
-        business = connection.business.id
-        rounds = Rounds(sandbox.api_url).watch(runtime.http)
-
-        async def invalidate() -> None:
-            await runtime.sage.invalidate(TENANT, business, *KINDS)
-
-        await http.post(f"{sandbox.url}/__sandbox/faults", json={"latency_ms": args.latency_ms})
+        invalidate, rounds = await watched(server, sandbox, http, TENANT, KINDS, args.latency_ms)
         rows = [[f"sizes: {sizes}; N = {len(ids)}"]]
         for case in CASES:
             query = case.query or _aliases(ids)
-            measured = await _measure(
+            measured = await measure(
                 server, sandbox, http, query, case.variables(ids), args.runs, invalidate, rounds
             )
             minimum = case.minimum(sizes, len(ids), measured.data)
-            rows.append(
-                [
-                    case.name,
-                    str(minimum),
-                    f"{measured.cold_calls} / {measured.warm_calls:g}",
-                    f"{measured.cold_rounds} ({case.rounds(sizes, len(ids), measured.data)})",
-                    "{:.0f} / {:.0f}".format(*measured.cold_ms),
-                    "{:.0f} / {:.0f}".format(*measured.warm_ms),
-                    "at minimum" if measured.cold_calls <= minimum else "ABOVE MINIMUM",
-                ]
-            )
+            ideal = case.rounds(sizes, len(ids), measured.data)
+            verdict = "at minimum" if measured.cold_calls <= minimum else "ABOVE MINIMUM"
+            rows.append(row(case.name, minimum, ideal, measured, _p50_p95, verdict))
         return rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--latency-ms", type=int, default=50)
-    parser.add_argument("--runs", type=int, default=15)
+    parser = cold_warm_parser(__doc__)
     parser.add_argument("--ids", type=int, default=50, help="N: ids / contacts asked for")
-    parser.add_argument("--redis-url", help="a throwaway Redis for the store (default: memory)")
     parser.add_argument("--smoke", action="store_true", help="tiny books and 2 runs (CI)")
     args = parser.parse_args()
     if args.smoke:
         args.runs, args.ids = 2, 10
     rows = asyncio.run(run(args))
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    store = "Redis store" if args.redis_url else "memory store"
-    print(
-        f"Sage latency {args.latency_ms} ms per call, {args.runs} runs per case, {store}, "
-        f"load average {load}; {rows[0][0]}"
-    )
-    titles = [
-        "case",
-        "min calls",
-        "calls cold / warm",
-        "rounds (ideal)",
-        "cold p50 / p95 ms",
-        "warm p50 / p95 ms",
-        "",
-    ]
-    body = rows[1:]
-    widths = [max(len(t), *(len(r[i]) for r in body)) for i, t in enumerate(titles)]
-    print("  ".join(t.ljust(w) for t, w in zip(titles, widths, strict=True)))
-    for row in body:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    print(f"{conditions(args, 'runs per case')}; {rows[0][0]}")
+    print_table(["case", *COLUMNS], rows[1:])
 
 
 if __name__ == "__main__":
