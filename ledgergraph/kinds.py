@@ -73,6 +73,7 @@ __all__ = [
     "cache_ttls",
     "kind_for_event",
     "kind_named",
+    "without_deletions",
 ]
 
 
@@ -91,6 +92,14 @@ class ObjectType(StrEnum):
     BANK_DEPOSIT = "BANK_DEPOSIT"
     OTHER_PAYMENT = "OTHER_PAYMENT"
     CONTACT_ALLOCATION = "CONTACT_ALLOCATION"
+    ATTACHMENT = "ATTACHMENT"
+    CONTACT_ADDRESS = "CONTACT_ADDRESS"
+    CONTACT_PERSON = "CONTACT_PERSON"
+    # Sage's lists of these take no ``deleted_since``: created and updated, never DELETED.
+    QUOTE = "QUOTE"
+    ESTIMATE = "ESTIMATE"
+    BANK_RECONCILIATION = "BANK_RECONCILIATION"
+    TAX_RETURN = "TAX_RETURN"
     CONNECTION = "CONNECTION"
 
 
@@ -118,38 +127,80 @@ class Listing:
 
 
 # The Sage resources. ``build`` picks the ``Mapper`` method that maps the resource's JSON.
-CONTACTS = Resource("contacts", "contact", lambda m, p: m.contact(p))
-SALES_INVOICES = Resource("sales_invoices", "sales_invoice", lambda m, p: m.invoice(p))
-PURCHASE_INVOICES = Resource("purchase_invoices", "purchase_invoice", lambda m, p: m.bill(p))
-SALES_CREDIT_NOTES = Resource(
-    "sales_credit_notes", "sales_credit_note", lambda m, p: m.credit_note(p)
+CONTACTS = Resource(
+    "contacts", "contact", lambda m, p: m.contact(p), changed_since=True, deleted_since=True
 )
-CONTACT_PAYMENTS = Resource("contact_payments", "contact_payment", lambda m, p: m.payment(p))
+SALES_INVOICES = Resource(
+    "sales_invoices",
+    "sales_invoice",
+    lambda m, p: m.invoice(p),
+    changed_since=True,
+    deleted_since=True,
+)
+PURCHASE_INVOICES = Resource(
+    "purchase_invoices",
+    "purchase_invoice",
+    lambda m, p: m.bill(p),
+    changed_since=True,
+    deleted_since=True,
+)
+SALES_CREDIT_NOTES = Resource(
+    "sales_credit_notes",
+    "sales_credit_note",
+    lambda m, p: m.credit_note(p),
+    changed_since=True,
+    deleted_since=True,
+)
+CONTACT_PAYMENTS = Resource(
+    "contact_payments",
+    "contact_payment",
+    lambda m, p: m.payment(p),
+    changed_since=True,
+    deleted_since=True,
+)
 CONTACT_ALLOCATIONS = Resource(
     "contact_allocations",
     "contact_allocation",
     lambda m, p: contact_allocations.contact_allocation(p, m.business_id, currency=m.currency),
+    changed_since=True,
+    deleted_since=True,
 )
-PRODUCTS = Resource("products", "product", lambda m, p: m.item(p))
-SERVICES = Resource("services", "service", lambda m, p: m.item(p))
+PRODUCTS = Resource(
+    "products", "product", lambda m, p: m.item(p), changed_since=True, deleted_since=True
+)
+SERVICES = Resource(
+    "services", "service", lambda m, p: m.item(p), changed_since=True, deleted_since=True
+)
 LEDGER_ACCOUNTS = Resource("ledger_accounts", "ledger_account", lambda m, p: m.ledger_account(p))
 TAX_RATES = Resource("tax_rates", "tax_rate", lambda m, p: m.tax_rate(p))
 BANK_ACCOUNTS = Resource("bank_accounts", "bank_account", lambda m, p: m.bank_account(p))
 JOURNALS = Resource(
-    "journals", "journal", lambda m, p: journals.journal(p, m.business_id, currency=m.currency)
+    "journals",
+    "journal",
+    lambda m, p: journals.journal(p, m.business_id, currency=m.currency),
+    changed_since=True,
+    deleted_since=True,
 )
 PURCHASE_CREDIT_NOTES = Resource(
     "purchase_credit_notes",
     "purchase_credit_note",
     lambda m, p: purchase_credit_notes.supplier_credit_note(p, m.business_id, currency=m.currency),
+    changed_since=True,
+    deleted_since=True,
 )
 ADDRESSES = Resource(
-    "addresses", "address", lambda m, p: contact_people.contact_address(p, m.business_id)
+    "addresses",
+    "address",
+    lambda m, p: contact_people.contact_address(p, m.business_id),
+    changed_since=True,
+    deleted_since=True,
 )
 CONTACT_PERSONS = Resource(
     "contact_persons",
     "contact_person",
     lambda m, p: contact_people.contact_person(p, m.business_id),
+    changed_since=True,
+    deleted_since=True,
 )
 LEDGER_ENTRIES = Resource(
     "ledger_entries",
@@ -160,41 +211,53 @@ BANK_TRANSFERS = Resource(
     "bank_transfers",
     "bank_transfer",
     lambda m, p: money_movements.bank_transfer(p, m.business_id, currency=m.currency),
+    changed_since=True,
+    deleted_since=True,
 )
 BANK_DEPOSITS = Resource(
     "bank_deposits",
     "bank_deposit",
     lambda m, p: money_movements.bank_deposit(p, m.business_id, currency=m.currency),
+    changed_since=True,
+    deleted_since=True,
 )
 OTHER_PAYMENTS = Resource(
     "other_payments",
     "other_payment",
     lambda m, p: money_movements.other_payment(p, m.business_id, currency=m.currency),
+    changed_since=True,
+    deleted_since=True,
 )
 SALES_QUOTES = Resource(
     "sales_quotes",
     "sales_quote",
     lambda m, p: quotes.quote(p, m.business_id, currency=m.currency),
+    changed_since=True,
 )
 SALES_ESTIMATES = Resource(
     "sales_estimates",
     "sales_estimate",
     lambda m, p: quotes.estimate(p, m.business_id, currency=m.currency),
+    changed_since=True,
 )
 BANK_RECONCILIATIONS = Resource(
     "bank_reconciliations",
     "bank_reconciliation",
     lambda m, p: bank_reconciliations.bank_reconciliation(p, m.business_id, currency=m.currency),
+    changed_since=True,
 )
 TAX_RETURNS = Resource(
     "tax_returns",
     "tax_return",
     lambda m, p: tax_returns.tax_return(p, m.business_id, currency=m.currency),
+    changed_since=True,
+    countries=tax_returns.WITH_TAX_RETURNS,
 )
 DRAFT_TAX_RETURNS = Resource(
     "draft_tax_returns",
     "draft_tax_return",
     lambda m, p: tax_returns.tax_return(p, m.business_id, currency=m.currency),
+    countries=tax_returns.DRAFTS_APART,
 )
 # Reference lists (the same in every business but exchange rates, which run from its base).
 CURRENCIES = Resource(
@@ -212,7 +275,11 @@ PAYMENT_METHODS = Resource(
 )
 COUNTRIES = Resource("countries", "country", lambda m, p: reference_data.country(p, m.business_id))
 ATTACHMENTS = Resource(
-    "attachments", "attachment", lambda m, p: attachments.attachment(p, m.business_id)
+    "attachments",
+    "attachment",
+    lambda m, p: attachments.attachment(p, m.business_id),
+    changed_since=True,
+    deleted_since=True,
 )
 
 
@@ -227,8 +294,9 @@ class ObjectKind:
     # Where Sage keeps it; an ITEM is a product or a service.
     resources: tuple[Resource, ...]
     loading: Loading
-    # The sync poller watches its resources (each takes ``updated_or_created_since`` and
-    # ``deleted_since`` in Sage v3.1), and ``syncEvents`` reports it under this type.
+    # The sync poller watches its resources that take ``updated_or_created_since`` (their
+    # deletions too where they take ``deleted_since``: see ``Resource``), and ``syncEvents``
+    # reports it under this type.
     event_type: ObjectType | None = None
     # Other resources whose cached reads a write of this kind makes stale (a document's
     # contact balance, the documents a payment is allocated to...).
@@ -255,6 +323,12 @@ class ObjectKind:
     @property
     def polled(self) -> bool:
         return self.event_type is not None
+
+    @property
+    def polls_deletions(self) -> bool:
+        """Whether polling sees its deletions (every polled resource takes ``deleted_since``):
+        where not, ``syncEvents`` never reports one DELETED."""
+        return self.polled and all(r.deleted_since for r in self.resources if r.changed_since)
 
     @property
     def invalidates(self) -> tuple[str, ...]:
@@ -352,18 +426,27 @@ SUPPLIER_CREDIT_NOTE = ObjectKind(
     also_stale=(CONTACTS,),
     posts=True,
 )
-# Not polled: Sage's quote and estimate lists take no ``deleted_since``, so a poll could not
-# see one deleted.
-QUOTE = ObjectKind("Quote", quotes.Quote, (SALES_QUOTES,), Loading.BY_ID)
-ESTIMATE = ObjectKind("Estimate", quotes.Estimate, (SALES_ESTIMATES,), Loading.BY_ID)
+# Polled for creations and updates only: Sage's quote and estimate lists take no
+# ``deleted_since``, so a poll cannot see one deleted.
+QUOTE = ObjectKind(
+    "Quote", quotes.Quote, (SALES_QUOTES,), Loading.BY_ID, event_type=ObjectType.QUOTE
+)
+ESTIMATE = ObjectKind(
+    "Estimate",
+    quotes.Estimate,
+    (SALES_ESTIMATES,),
+    Loading.BY_ID,
+    event_type=ObjectType.ESTIMATE,
+)
 # Read as whole lists: a page of contacts asks for its addresses and people in one read of
-# each list, whatever the number of contacts. Not polled (a contact's own change is).
+# each list, whatever the number of contacts. Polled (with deletions).
 # A write of either changes its contact's payload (main and delivery address, main person).
 CONTACT_ADDRESS = ObjectKind(
     "ContactAddress",
     contact_people.ContactAddress,
     (ADDRESSES,),
     Loading.WHOLE_LIST,
+    event_type=ObjectType.CONTACT_ADDRESS,
     also_stale=(CONTACTS, CONTACT_PERSONS),
 )
 CONTACT_PERSON = ObjectKind(
@@ -371,6 +454,7 @@ CONTACT_PERSON = ObjectKind(
     contact_people.ContactPerson,
     (CONTACT_PERSONS,),
     Loading.WHOLE_LIST,
+    event_type=ObjectType.CONTACT_PERSON,
     also_stale=(CONTACTS,),
 )
 # Polled: Sage's list takes updated_or_created_since and deleted_since (no date filter).
@@ -448,13 +532,15 @@ OTHER_PAYMENT = ObjectKind(
 LEDGER_ENTRY = ObjectKind(
     "LedgerEntry", ledger_entries.LedgerEntry, (LEDGER_ENTRIES,), Loading.BY_ID
 )
-# Read-only here, and not polled: Sage's list takes no ``deleted_since``. Sage filters it by
-# bank account and change time, not by date: a date filter reads the list whole.
+# Read-only here; polled for creations and updates only (Sage's list takes no
+# ``deleted_since``). Sage filters it by bank account and change time, not by date: a date
+# filter reads the list whole.
 BANK_RECONCILIATION = ObjectKind(
     "BankReconciliation",
     bank_reconciliations.BankReconciliation,
     (BANK_RECONCILIATIONS,),
     Loading.BY_ID,
+    event_type=ObjectType.BANK_RECONCILIATION,
     listing=Listing(
         "bankReconciliations",
         "bankReconciliation",
@@ -463,14 +549,25 @@ BANK_RECONCILIATION = ObjectKind(
         "business has none, so its list is empty.",
     ),
 )
-# Files on invoices, bills and contacts, read per parent (Sage filters by context). Not
-# polled: a new file changes nothing the books hold.
-ATTACHMENT = ObjectKind("Attachment", attachments.Attachment, (ATTACHMENTS,), Loading.BY_ID)
-# Read-only, not polled (no ``deleted_since``). Returns and GB's drafts are two lists, read
-# only where Sage has them, so the root fields are written by hand
-# (``ledgergraph.resolvers.tax_returns``).
+# Files on invoices, bills and contacts, read per parent (Sage filters by context). Polled
+# (with deletions).
+ATTACHMENT = ObjectKind(
+    "Attachment",
+    attachments.Attachment,
+    (ATTACHMENTS,),
+    Loading.BY_ID,
+    event_type=ObjectType.ATTACHMENT,
+)
+# Read-only. Returns and GB's drafts are two lists, read only where Sage has them, so the
+# root fields are written by hand (``ledgergraph.resolvers.tax_returns``). Polled for
+# creations and updates of /tax_returns only: it takes no ``deleted_since``, and GB's
+# /draft_tax_returns takes no filter at all.
 TAX_RETURN = ObjectKind(
-    "TaxReturn", tax_returns.TaxReturn, (TAX_RETURNS, DRAFT_TAX_RETURNS), Loading.BY_ID
+    "TaxReturn",
+    tax_returns.TaxReturn,
+    (TAX_RETURNS, DRAFT_TAX_RETURNS),
+    Loading.BY_ID,
+    event_type=ObjectType.TAX_RETURN,
 )
 # Reference data for forms: read whole, once per request and then from the cache; never
 # written, never polled.
@@ -555,14 +652,25 @@ def kind_for_event(object_type: ObjectType | str) -> ObjectKind | None:
         return None
 
 
+def without_deletions() -> tuple[ObjectType, ...]:
+    """The event types of polled kinds whose deletions polling cannot see."""
+    return tuple(
+        kind.event_type
+        for kind in KINDS
+        if kind.event_type is not None and not kind.polls_deletions
+    )
+
+
 def polled_resources(
     event_types: Iterable[ObjectType] | None = None,
 ) -> list[tuple[Resource, ObjectType]]:
-    """Each polled resource with the event type it reports (all, or of ``event_types``)."""
+    """Each polled resource with the event type it reports (all, or of ``event_types``):
+    the resources of evented kinds whose lists take ``updated_or_created_since``."""
     wanted = None if event_types is None else set(event_types)
     return [
         (resource, kind.event_type)
         for kind in KINDS
         if kind.event_type is not None and (wanted is None or kind.event_type in wanted)
         for resource in kind.resources
+        if resource.changed_since
     ]

@@ -23,12 +23,28 @@ def test_every_kind_has_its_graphql_type_in_the_schema() -> None:
         assert schema.get_type_by_name(name) is not None, name
 
 
-def test_the_poller_watches_every_resource_of_every_evented_kind() -> None:
+def test_the_poller_watches_each_evented_resource_sage_filters_by_change() -> None:
     watched = {(k.resource.name, k.object_type) for k in SYNC_KINDS}
     expected = {
-        (r.name, k.event_type) for k in kinds.KINDS if k.event_type is not None for r in k.resources
+        (r.name, k.event_type)
+        for k in kinds.KINDS
+        if k.event_type is not None
+        for r in k.resources
+        if r.changed_since
     }
     assert watched == expected
+    # GB's drafts take no updated_or_created_since: /tax_returns alone is watched.
+    assert ("draft_tax_returns", kinds.ObjectType.TAX_RETURN) not in watched
+    assert ("tax_returns", kinds.ObjectType.TAX_RETURN) in watched
+
+
+def test_only_kinds_whose_lists_take_deleted_since_have_their_deletions_polled() -> None:
+    assert set(kinds.without_deletions()) == {
+        kinds.ObjectType.QUOTE,
+        kinds.ObjectType.ESTIMATE,
+        kinds.ObjectType.BANK_RECONCILIATION,
+        kinds.ObjectType.TAX_RETURN,
+    }
 
 
 @pytest.mark.parametrize(

@@ -15,5 +15,6 @@ class Subscription:
         description="Changes of the tenant's books (selected business unless `business` is "
         "given) and of its connection, as they happen. Resume with since: the last cursor "
         "received; an expired cursor fails with CURSOR_EXPIRED (re-query, then subscribe "
-        "without since).",
+        "without since). Changes made in Sage are found by polling it; Sage cannot tell "
+        "the deletions of some types (see SyncObjectType), which are never reported.",
     )

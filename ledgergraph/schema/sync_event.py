@@ -9,6 +9,7 @@ import strawberry
 
 from ledgergraph.events import DeliveredEvent, EventKind, EventSource, ObjectType
 from ledgergraph.ids import business_gid
+from ledgergraph.kinds import without_deletions
 from ledgergraph.schema.connection import ConnectionStatusEnum
 from ledgergraph.schema.node import Node
 from ledgergraph.schema.request import Info
@@ -28,7 +29,9 @@ strawberry.enum(
 strawberry.enum(
     ObjectType,
     name="SyncObjectType",
-    description="What an event is about (ITEM covers products and services).",
+    description="What an event is about (ITEM covers products and services). "
+    f"{', '.join(without_deletions())} are never DELETED: Sage's lists of them cannot tell "
+    "what was deleted, so only their creations and updates are reported.",
 )
 
 Root = strawberry.Parent[DeliveredEvent]

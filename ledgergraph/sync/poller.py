@@ -39,6 +39,7 @@ from typing import Any, Protocol
 
 from ledgergraph.cache import CursorExpired, KeyValue, Lease, Locks, StoreError, keys
 from ledgergraph.connectors.sage.client import MAX_ITEMS_PER_PAGE, SageClient
+from ledgergraph.connectors.sage.connections import Connection
 from ledgergraph.connectors.sage.priority import Priority, calls_for
 from ledgergraph.errors import BusinessUnavailable, LedgerGraphError, RateLimited
 from ledgergraph.events import EventKind, EventLog, EventSource, SyncEvent, sage_timestamp
@@ -149,6 +150,8 @@ class TenantPoller:
         self._outcomes: dict[str, bool] = {}
         # The kinds each business was polled for last round: a kind added brings it back.
         self._kinds: dict[str, frozenset[str]] = {}
+        # The country of each business the connection does not know it of (it never changes).
+        self._countries: dict[str, str | None] = {}
         self.stopping = False
         # (business, kind) → since when its report has been held back for writes in flight.
         self._held: dict[tuple[str, str], float] = {}
@@ -361,12 +364,22 @@ class TenantPoller:
             return None  # nothing can be read; the connection's own events tell subscribers why
         reachable = {b.id for b in connection.available}
         selected = connection.business
-        jobs = [
-            (business, kind)
+        wanted = {
+            business: [kind for name in sorted(names) if (kind := kind_named(name)) is not None]
             for business, names in sorted(wants.items())
             if business in reachable
-            for name in sorted(names)
-            if (kind := kind_named(name)) is not None
+        }
+        # A business is not asked for a list Sage does not have in its country (tax returns).
+        countries = {
+            business: await self._country(business, connection)
+            for business, polled in wanted.items()
+            if any(kind.resource.countries is not None for kind in polled)
+        }
+        jobs = [
+            (business, kind)
+            for business, polled in wanted.items()
+            for kind in polled
+            if kind.resource.listed_in(countries.get(business))
         ]
         gate = asyncio.Semaphore(self._policy.concurrency)
         marked = False
@@ -410,6 +423,21 @@ class TenantPoller:
             raise errors[0]
         return outcomes
 
+    async def _country(self, business: str, connection: Connection) -> str | None:
+        """The business's country: the connection's, else Sage's (read once per poller)."""
+        selected = connection.business
+        if selected is not None and selected.id == business and selected.country_code:
+            return selected.country_code
+        if business not in self._countries:
+            details = await self._client.get(
+                self.tenant, f"/businesses/{business}", business=business
+            )
+            country = (
+                (details.get("country") or {}).get("id") if isinstance(details, dict) else None
+            )
+            self._countries[business] = str(country) if country else None
+        return self._countries[business]
+
     async def _poll_kind(self, lease: Lease, business: str, kind: SyncKind) -> tuple[int, bool]:
         """Poll one kind of one business: (events published, whether anything changed)."""
         key = keys.sync_state(self.tenant, business, kind.name)
@@ -429,11 +457,14 @@ class TenantPoller:
                 "attributes": "created_at,updated_at,deleted_at",
             },
         )
-        deleted = await self._list(
-            business,
-            kind,
-            {"deleted_since": sage_timestamp(deleted_since), "attributes": "deleted_at"},
-        )
+        deleted: list[dict[str, Any]] = []
+        # Without ``deleted_since`` Sage's list cannot tell what went: no DELETED events.
+        if kind.resource.deleted_since:
+            deleted = await self._list(
+                business,
+                kind,
+                {"deleted_since": sage_timestamp(deleted_since), "attributes": "deleted_at"},
+            )
         changes, advanced = state.advance(
             changed, deleted, overlap=self._policy.overlap, now=self._clock()
         )

@@ -114,8 +114,10 @@ def rows() -> list[Row]:
             row = table.setdefault(resource.name, Row(resource.name, set()))
             row.types.append(kind.type_name)
             row.writes += [w for w in writes.get(kind.type_name, []) if w not in row.writes]
-            if kind.event_type is not None and kind.event_type.value not in row.events:
-                row.events.append(kind.event_type.value)
+            # Polled only where Sage's list takes updated_or_created_since (not GB's drafts).
+            event = kind.event_type if resource.changed_since else None
+            if event is not None and event.value not in row.events:
+                row.events.append(event.value)
     for name, types in ALSO_READ.items():
         row = table.setdefault(name, Row(name, set()))
         row.types.extend(types)

@@ -71,7 +71,17 @@ class Resource:
     root: str
     # Which ``Mapper`` method maps the resource's JSON.
     build: Callable[[Mapper, dict[str, Any]], Any]
+    # Whether Sage's list takes ``updated_or_created_since`` (the sync poller can see what
+    # was created or changed) and ``deleted_since`` (it can see deletions too).
+    changed_since: bool = False
+    deleted_since: bool = False
+    # The countries whose businesses Sage has the list in (None: every country's).
+    countries: frozenset[str] | None = None
 
     @property
     def path(self) -> str:
         return f"/{self.name}"
+
+    def listed_in(self, country: str | None) -> bool:
+        """Whether a business of ``country`` (None: not known) has the list."""
+        return self.countries is None or country is None or country in self.countries

@@ -2,10 +2,11 @@
 
 Sage has no convert action: a sales invoice is created (``POST /sales_invoices``) with the
 quote's customer, lines, shipping and texts and ``original_quote_estimate_id`` naming it; Sage
-then marks the quote INVOICED and links it to the invoice. Sage refuses a quote already
-invoiced or declined (422 on ``original_quote_estimate_id``). The quote is read inside the
-write, so a retry after a lost answer sends the same body and Sage's idempotency returns the
-invoice the first attempt made.
+then marks the quote INVOICED and links it to the invoice (announced as the quote's UPDATED
+event, besides the invoice's CREATED). Sage refuses a quote already invoiced or declined (422
+on ``original_quote_estimate_id``). The quote is read inside the write, so a retry after a
+lost answer sends the same body and Sage's idempotency returns the invoice the first attempt
+made.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ async def convert_quote_to_invoice(
             business=business_id,
             cached=False,
         )
-        return await context.runtime.writes.write(
+        invoice = await context.runtime.writes.write(
             "POST",
             context.tenant,
             business_id,
@@ -110,6 +111,13 @@ async def convert_quote_to_invoice(
             invoice_body(quote, gid.remote_id, date, due_date),
             idempotency_id,
         )
+        if kind.event_type is not None:
+            # Sage marked the quote INVOICED: that change is ours too. Recorded while the write
+            # is still in flight, so the poller cannot report it first as Sage's.
+            await context.runtime.events.record_own_write(
+                context.tenant, business_id, kind.event_type, gid.remote_id, EventKind.UPDATED
+            )
+        return invoice
 
     write = Write(
         operation="convertQuoteToInvoice",

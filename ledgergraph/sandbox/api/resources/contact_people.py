@@ -5,7 +5,9 @@ The books keep them inside their contact (``main_address``, ``delivery_address``
 ``main_contact_person`` and the other people at the main address) or bank account; these
 lists are views of them, so an edit through ``/contacts`` shows here at once. Sage filters
 addresses by ``contact_id`` or ``bank_account_id`` and people by ``contact_id`` or
-``address_id``. The records of a deleted contact leave the lists with it.
+``address_id``, and both by ``updated_or_created_since`` and ``deleted_since``. The records
+of a deleted contact leave the lists with it (Sage's DELETE of one is not emulated, so
+``deleted_since`` finds none).
 
 Writes: POST and PUT of an address put it at its contact (the
 main address, the first delivery address, or among the others) or make it a bank account's
@@ -340,6 +342,7 @@ ADDRESSES: Resource[Address] = Resource(
     displayed_as=lambda scope, a: a.displayed_as,
     serialise=serialise_address,
     filters=_address_filters,
+    deleted_since=True,
     create=_create_address,
     update=_update_address,
 )
@@ -350,6 +353,7 @@ CONTACT_PERSONS: Resource[ContactPerson] = Resource(
     displayed_as=lambda scope, p: p.name,
     serialise=serialise_person,
     filters=_person_filters,
+    deleted_since=True,
     create=_create_person,
     update=_update_person,
 )
