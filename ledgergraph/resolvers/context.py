@@ -9,7 +9,8 @@ It implements ``ledgergraph.schema.request.Request``: what the schema's computed
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping, Sequence
+import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,16 +97,19 @@ class Context:
 
     # -- Request: what the schema's computed fields ask -------------------------------------
 
-    def referenced(
-        self, business_id: str, ref: model.Ref | None, kind: kinds.ObjectKind
-    ) -> Awaitable[Any] | None:
+    def referenced(self, business_id: str, ref: model.Ref | None, kind: kinds.ObjectKind) -> Any:
         if ref is None:
             return None
         key = (business_id, ref.id)
         if len(kind.resources) == 1:
             # The loader's own future: no coroutine and no task per reference field (a page
             # of documents follows several references per object).
-            return self.loaders.of(kind.resource).load(key)
+            found = self.loaders.of(kind.resources[0]).load(key)
+            if isinstance(found, asyncio.Future) and found.done() and found.exception() is None:
+                # Answered already (a list's prefetch, a warm cache): the object itself, so
+                # graphql-core completes it at once instead of awaiting it.
+                return found.result()
+            return found
         return self.loaders.load(kind, key)
 
     async def referenced_item(self, line: model.LineItem) -> model.Item | None:

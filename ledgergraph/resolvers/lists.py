@@ -20,6 +20,7 @@ from ledgergraph.pagination import MAX_PAGE_SIZE, Anchor, decode_cursor, encode_
 from ledgergraph.resolvers.arguments import business_id_from
 from ledgergraph.resolvers.context import Context
 from ledgergraph.resolvers.ordering import CREATION, WHOLE, Order
+from ledgergraph.resolvers.prefetch import Prefetch
 from ledgergraph.schema.relay import ListPage
 
 
@@ -103,7 +104,10 @@ async def sage_window(
     after: str | None,
     filters: dict[str, Any],
     order: Order = CREATION,
+    prefetch: Prefetch | None = None,
 ) -> ListPage[Any]:
+    """A window of the Sage list; ``prefetch``: the references the client follows under the
+    items, asked for as soon as they arrive (see ``ledgergraph.resolvers.prefetch``)."""
     size = page_size(first)
     anchor = decode_cursor(after, order.name) if after else None
     business_id = await business_of(context, business)
@@ -122,6 +126,8 @@ async def sage_window(
             offset = at + start if at is not None else await sage.locate(anchor, order, total)
             items, total = await sage.window(offset, size)
     context.loaders.prime(items)
+    if prefetch is not None:
+        await prefetch.start(context, items)
     return page_of(items, offset=offset, total=total, order=order)
 
 
@@ -150,6 +156,7 @@ async def filtered_window(
     reads: Sequence[dict[str, Any]],
     keep: Callable[[Any], bool],
     order: Order,
+    prefetch: Prefetch | None = None,
 ) -> ListPage[Any]:
     """A window of what Sage cannot filter: the lists Sage filters by ``reads`` (one set of
     parameters each), read whole, merged, filtered by ``keep`` and ordered here."""
@@ -159,7 +166,10 @@ async def filtered_window(
     )
     merged = {obj.remote_id: obj for objs in lists for obj in objs if keep(obj)}
     window = local_window(order.sorted(merged.values()), first=first, after=after, order=order)
-    context.loaders.prime([edge.node for edge in window.edges])
+    nodes = [edge.node for edge in window.edges]
+    context.loaders.prime(nodes)
+    if prefetch is not None:
+        await prefetch.start(context, nodes)
     return window
 
 

@@ -45,7 +45,10 @@ class ByIdLoader(DataLoader[Key, Any]):
     async def _load(self, keys: Sequence[Key]) -> list[Any]:
         grouped = _by_business(keys)
         found = await asyncio.gather(
-            *(self._reads.many(self.resource, b, ids) for b, ids in grouped.items())
+            *(
+                self._reads.begin(self._reads.many(self.resource, b, ids))
+                for b, ids in grouped.items()
+            )
         )
         merged = {
             (b, i): obj for b, objs in zip(grouped, found, strict=True) for i, obj in objs.items()
@@ -66,7 +69,7 @@ class WholeListLoader(DataLoader[Key, Any]):
     def all(self, business: str) -> asyncio.Task[list[Any]]:
         task = self._lists.get(business)
         if task is None:
-            task = asyncio.ensure_future(self._everything(business))
+            task = self._reads.begin(self._everything(business))
             self._lists[business] = task
         return task
 

@@ -21,6 +21,7 @@ from ledgergraph.resolvers.lists import (
     whole_list_window,
 )
 from ledgergraph.resolvers.overdue import UNSETTLED, is_overdue, today_in
+from ledgergraph.resolvers.prefetch import references
 from ledgergraph.schema.arguments import After, BusinessArg, First, ModifiedSince
 
 
@@ -44,6 +45,7 @@ async def resolve_contacts(
         after=after,
         filters=filters,
         order=ordering.CONTACTS,
+        prefetch=references(info),
     )
 
 
@@ -103,6 +105,7 @@ async def _documents(
             after=after,
             filters=filters,
             order=order,
+            prefetch=references(info),
         )
     # Sage filters by neither due date nor "overdue": it filters what it can, LedgerGraph
     # the rest (see ledgergraph.resolvers.overdue).
@@ -131,6 +134,7 @@ async def _documents(
         reads=reads,
         keep=keep,
         order=order,
+        prefetch=references(info),
     )
 
 
@@ -189,7 +193,10 @@ def _credit_notes(kind: kinds.ObjectKind) -> Any:
         business: BusinessArg = None,
         first: First = None,
         after: After = None,
-        status: model.DocumentStatus | None = None,
+        status: Annotated[
+            model.DocumentStatus | None,
+            strawberry.argument(description="Only credit notes in this status (any but OTHER)."),
+        ] = None,
         contact: strawberry.ID | None = None,
         from_date: dt.date | None = None,
         to_date: dt.date | None = None,
@@ -197,6 +204,11 @@ def _credit_notes(kind: kinds.ObjectKind) -> Any:
         modified_since: ModifiedSince = None,
         order_by: OrderByArg = None,
     ) -> Any:
+        if status is model.DocumentStatus.OTHER:
+            # OTHER is whatever Sage adds later: no Sage id names it.
+            raise BadUserInput(
+                "status: OTHER cannot be listed by; leave status out.", field="status"
+            )
         return await _documents(
             info,
             kind,
@@ -239,6 +251,7 @@ async def resolve_payments(
         first=first,
         after=after,
         filters=filters,
+        prefetch=references(info),
     )
 
 
@@ -342,6 +355,7 @@ def listed(kind: kinds.ObjectKind) -> Any:
                 first=first,
                 after=after,
                 filters=filters,
+                prefetch=references(info),
             )
         return await filtered_window(
             info.context,
@@ -352,6 +366,7 @@ def listed(kind: kinds.ObjectKind) -> Any:
             reads=[document_filters(modified_since=modified_since)],
             keep=lambda obj: within(obj, from_date, to_date),
             order=ordering.CREATION,
+            prefetch=references(info),
         )
 
     return resolve

@@ -4,7 +4,6 @@ declares a field that follows a reference to another object; and the reverse rel
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import Any, cast
 
 import strawberry
@@ -54,13 +53,19 @@ def follows(kind: ObjectKind, *, description: str | None = None) -> Any:
     """A field that follows the reference of the same name (a ``model.Ref``) to the object of
     ``kind`` it names; null when Sage sent no reference (which costs nothing)."""
 
-    def resolve(root: strawberry.Parent[Any], info: Info) -> Awaitable[Any] | None:
+    def resolve(root: strawberry.Parent[Any], info: Info) -> Any:
         # Synchronous: the loader's awaitable goes to graphql-core as it is (one await, not a
-        # coroutine per field wrapping another); no reference answers null at once.
+        # coroutine per field wrapping another); no reference answers null at once, and an
+        # object loaded already answers at once.
         ref: model.Ref | None = getattr(root, info.python_name)
         return info.context.referenced(root.business_id, ref, kind)
 
-    return strawberry.field(resolver=resolve, description=description)
+    return strawberry.field(resolver=resolve, description=description, metadata={FOLLOWS: kind})
+
+
+# A ``follows`` field's metadata: the kind it follows to (read by the list prefetch,
+# ``ledgergraph.resolvers.prefetch``, which starts a page's references before they resolve).
+FOLLOWS = "ledgergraph.follows"
 
 
 def documents_naming(kind: ObjectKind, *, description: str) -> Any:

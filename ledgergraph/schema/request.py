@@ -9,7 +9,6 @@ from resolvers (and the root types in ``ledgergraph.api``) to the schema.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import Any, Protocol
 
 import strawberry
@@ -22,11 +21,10 @@ __all__ = ["Info", "Request"]
 
 
 class Request(Protocol):
-    def referenced(
-        self, business_id: str, ref: model.Ref | None, kind: ObjectKind
-    ) -> Awaitable[Any] | None:
-        """The object of ``kind`` that ``ref`` names, to await; None for no reference (a
-        plain function, so a field that follows one costs no coroutine of its own)."""
+    def referenced(self, business_id: str, ref: model.Ref | None, kind: ObjectKind) -> Any:
+        """The object of ``kind`` that ``ref`` names, to await — or itself, when it is loaded
+        already; None for no reference (a plain function, so a field that follows one costs
+        no coroutine of its own)."""
         ...
 
     async def referenced_item(self, line: model.LineItem) -> model.Item | None:

@@ -104,3 +104,13 @@ async def test_order_by_lists_every_document_once_in_sage_sort_order(
     values = [d[attribute] for d in got]
     assert values == sorted(values, reverse=descending)
     assert len(got) == total == len({d["remoteId"] for d in got})
+
+
+@pytest.mark.parametrize("field", ["creditNotes", "supplierCreditNotes"])
+async def test_credit_notes_refuse_status_other_naming_the_argument(
+    server: LiveServer, http: httpx.AsyncClient, field: str
+) -> None:
+    body = await server.graphql(http, "acme", f"{{ {field}(status: OTHER) {{ totalCount }} }}")
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["field"] == "status"

@@ -40,8 +40,10 @@ import orjson
 
 from ledgergraph.cache.local_entries import LocalEntry
 from ledgergraph.cache.response_cache import ResponseCache
+from ledgergraph.connectors.sage import departures
 from ledgergraph.connectors.sage.budget import BUDGETED, AppBudget
 from ledgergraph.connectors.sage.connections import Connection, Connections
+from ledgergraph.connectors.sage.departures import DEPARTED
 from ledgergraph.connectors.sage.errors import error_from_response, retry_after
 from ledgergraph.connectors.sage.priority import current_priority
 from ledgergraph.connectors.sage.retry import RETRYABLE_STATUSES, RetryPolicy
@@ -283,6 +285,8 @@ class SageClient:
                 )
                 self._inflight[flight] = task
                 task.add_done_callback(lambda _t: self._inflight.pop(flight, None))
+            elif (departed := DEPARTED.get()) is not None:
+                departed()  # another read's call, on its way for both
             try:
                 # Shielded: one waiter giving up does not cancel the others' answer.
                 raw = await asyncio.shield(task)
@@ -464,14 +468,19 @@ class SageClient:
         self, method: str, path: str, params: Any, json: Any, headers: dict[str, str]
     ) -> httpx.Response:
         # The URL is the configured API and the caller's path; httpx encodes the params. The
-        # extension tells the budget's request hook this call has been counted already.
+        # extension tells the budget's request hook this call has been counted already; a
+        # read that waits for its call to leave is told by the transport's trace.
+        extensions: dict[str, Any] = {BUDGETED: True}
+        departed = DEPARTED.get()
+        if departed is not None:
+            extensions["trace"] = departures.trace(departed)
         return await self._http.request(
             method,
             f"{self._api_url}{path}",
             params=params,
             json=json,
             headers=headers,
-            extensions={BUDGETED: True},
+            extensions=extensions,
         )
 
     async def _raise_for_error(

@@ -23,8 +23,9 @@ from __future__ import annotations
 import asyncio
 import math
 import weakref
-from collections.abc import Hashable, Iterable, Mapping
-from typing import Any, Protocol
+from collections.abc import Coroutine, Hashable, Iterable, Mapping
+from contextvars import ContextVar
+from typing import Any, Protocol, TypeVar
 
 import orjson
 
@@ -33,6 +34,7 @@ from ledgergraph.cache.known_totals import KnownTotals
 from ledgergraph.cache.object_memo import MISSING, ObjectMemo
 from ledgergraph.connectors.sage import mapping
 from ledgergraph.connectors.sage.client import MAX_ITEMS_PER_PAGE, SageClient
+from ledgergraph.connectors.sage.departures import DEPARTED
 from ledgergraph.connectors.sage.resources import Mapper, Resource
 from ledgergraph.errors import NotFound
 from ledgergraph.types import BusinessRef, TenantId
@@ -67,6 +69,55 @@ def _full(resource: Resource) -> dict[str, str]:
     return {**FULL, **_ASKED.get(resource.name, {})}
 
 
+T = TypeVar("T")
+
+
+class _Read:
+    """A read ``SageReads.begin`` started: before Sage until its first call (or until it
+    waits on another read's list), counted in ``SageReads.before_sage`` until then."""
+
+    __slots__ = ("_before", "_reads")
+
+    def __init__(self, reads: SageReads) -> None:
+        self._reads = reads
+        self._before = True
+        reads.before_sage += 1
+
+    def waits(self) -> None:
+        if self._before:
+            self._before = False
+            self._reads.before_sage -= 1
+
+
+class _Call:
+    """A Sage call of the request: before Sage, then on the wire (``in_flight``) once its
+    transport says it has left, until answered (a cache hit never leaves)."""
+
+    __slots__ = ("_reads", "_state")
+
+    def __init__(self, reads: SageReads) -> None:
+        self._reads = reads
+        self._state = 0  # 0 before Sage, 1 on the wire, 2 answered
+        reads.before_sage += 1
+
+    def left(self) -> None:
+        if self._state == 0:
+            self._state = 1
+            self._reads.before_sage -= 1
+            self._reads.in_flight += 1
+
+    def answered(self) -> None:
+        if self._state == 0:
+            self._reads.before_sage -= 1
+        elif self._state == 1:
+            self._reads.in_flight -= 1
+        self._state = 2
+
+
+# The read the current task runs for (set by ``SageReads.begin``).
+_READ: ContextVar[_Read | None] = ContextVar("sage_read", default=None)
+
+
 class SageReads:
     def __init__(self, client: SageClient, tenant: TenantId, mappers: MapperFactory) -> None:
         self._client = client
@@ -91,6 +142,45 @@ class SageReads:
         # What each batch of ids of the request read, by (resource, business), in order: its
         # whole list, or None (GETs by id).
         self._batches: dict[tuple[str, str], list[asyncio.Future[_Listed | None]]] = {}
+        # Reads (``begin``) and calls of the request still before Sage: not yet waiting on a
+        # call that has left (or on another read's list). Zero: all it asked for is on its way.
+        self.before_sage = 0
+        # Its calls on the wire now.
+        self.in_flight = 0
+
+    def begin(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        """``work`` (a read of this request's) as a task, counted in ``before_sage`` from
+        now until it waits on Sage."""
+        read = _Read(self)
+        return asyncio.ensure_future(self._reading(read, work))
+
+    async def _reading(self, read: _Read, work: Coroutine[Any, Any, T]) -> T:
+        _READ.set(read)
+        try:
+            return await work
+        finally:
+            read.waits()
+
+    def _waiting(self) -> None:
+        """The current read waits on something other than its own work."""
+        read = _READ.get()
+        if read is not None:
+            read.waits()
+
+    def _calling(self) -> _Call:
+        """One Sage call of the request, counted before Sage until it leaves."""
+        self._waiting()
+        return _Call(self)
+
+    async def _get(
+        self, call: _Call, path: str, *, business: str, params: dict[str, Any] | None
+    ) -> Any:
+        token = DEPARTED.set(call.left)
+        try:
+            return await self._client.get(self.tenant, path, business=business, params=params)
+        finally:
+            DEPARTED.reset(token)
+            call.answered()
 
     async def business(self, business: str | None) -> BusinessRef:
         return await self._client.business_for(self.tenant, business)
@@ -180,10 +270,17 @@ class SageReads:
         mapper = await self.mapper(business_id)
         return [self._build(resource, business_id, mapper, item) for item in selected], total
 
-    async def one(self, resource: Resource, business_id: str, remote_id: str) -> Any | None:
+    async def one(
+        self,
+        resource: Resource,
+        business_id: str,
+        remote_id: str,
+        *,
+        call: _Call | None = None,
+    ) -> Any | None:
         try:
-            payload = await self._client.get(
-                self.tenant,
+            payload = await self._get(
+                call or self._calling(),
                 f"{resource.path}/{remote_id}",
                 business=business_id,
                 params=_ASKED.get(resource.name),
@@ -217,6 +314,8 @@ class SageReads:
         wanted = list(dict.fromkeys(remote_ids))
         key = (resource.name, business_id)
         shared = self._listed.get(key)
+        if shared is not None:
+            self._waiting()
         if shared is not None and (listed := await shared) is not None:
             return await self._from_list(resource, business_id, wanted, listed)
         if self._before_batches is None:
@@ -271,6 +370,7 @@ class SageReads:
             return None
         # Answered or not: an answered window's items may still be on their way.
         pending = [w for w in self._before_batches if not w.done()]
+        self._waiting()
         if pending:
             await asyncio.wait(pending)
         batches = self._batches[key]
@@ -320,7 +420,9 @@ class SageReads:
     async def _by_get(
         self, resource: Resource, business_id: str, remote_ids: list[str]
     ) -> dict[str, Any]:
-        found = await asyncio.gather(*(self.one(resource, business_id, i) for i in remote_ids))
+        found = await asyncio.gather(
+            *(self.one(resource, business_id, i, call=self._calling()) for i in remote_ids)
+        )
         return {i: obj for i, obj in zip(remote_ids, found, strict=True) if obj is not None}
 
     async def _all_payloads(
@@ -383,8 +485,8 @@ class SageReads:
         way this module pages, so equal pages share one cache entry and one call."""
         bodies: list[dict[str, Any]] = await asyncio.gather(
             *(
-                self._client.get(
-                    self.tenant,
+                self._get(
+                    self._calling(),
                     resource.path,
                     business=business_id,
                     params={
