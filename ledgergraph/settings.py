@@ -344,8 +344,8 @@ class Settings(BaseSettings):
         default=1,
         ge=1,
         description="Operations at once of a tenant using over twice the average loop time of "
-        "the other active tenants on a worker, and over 5 % of it, while they use over half "
-        "of it together (instead of GRAPHQL_TENANT_CONCURRENCY).",
+        "the other active tenants on a worker, and over 5 % of it (instead of "
+        "GRAPHQL_TENANT_CONCURRENCY).",
     )
     graphql_fair_half_life: float = Field(
         default=2.0,
