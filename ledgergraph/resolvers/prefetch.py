@@ -46,8 +46,10 @@ from ledgergraph.schema.node import FOLLOWS
 
 # At most this many turns of the loop, and seconds, does a page wait for its references'
 # calls to leave: what tells it (a transport's trace) may never come, e.g. for a call that
-# another process fills through the shared cache.
-_TURNS = 1000
+# another process fills through the shared cache. The time bounds it in practice: a call
+# reaches the wire after a few Redis round trips (cache, budget), which on a busy machine
+# outlast a thousand idle turns.
+_TURNS = 20_000
 _AT_MOST = 0.1
 # Where Strawberry keeps a GraphQL field's own definition (and so its metadata).
 _DEFINITION = "strawberry-definition"
