@@ -194,9 +194,11 @@ async def test_a_change_made_in_sage_reaches_a_subscriber_of_its_kind_once(
     assert event["object"] == {"__typename": change.type_name}
 
 
-# Polling sees deletions of attachments, addresses and people; the sandbox emulates Sage's
-# DELETE of attachments only (addresses and people live inside their contact there).
-DELETIONS = [c for c in CHANGES if c.object_type == "ATTACHMENT"]
+# Sage's lists of attachments, addresses and people take deleted_since: polling sees their
+# deletions.
+DELETIONS = [
+    c for c in CHANGES if c.object_type in ("ATTACHMENT", "CONTACT_ADDRESS", "CONTACT_PERSON")
+]
 
 
 @pytest.mark.parametrize("change", DELETIONS, ids=lambda c: c.object_type)

@@ -201,6 +201,10 @@ class Contact(Record):
     main_contact_person: ContactPerson | None = None
     # The other people at the contact's main address (Sage's /contact_persons lists them all).
     other_contact_persons: list[ContactPerson] = field(default_factory=list)
+    # Soft-deleted through /addresses and /contact_persons: kept apart from the live ones above
+    # (which every view reads), only for those lists' ``deleted_since``.
+    deleted_addresses: list[Address] = field(default_factory=list)
+    deleted_contact_persons: list[ContactPerson] = field(default_factory=list)
     bank_account_details: BankDetails = field(default_factory=BankDetails)
     tax_treatment: TaxTreatment = field(default_factory=TaxTreatment)
     is_active: bool = True

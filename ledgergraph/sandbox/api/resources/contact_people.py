@@ -6,14 +6,16 @@ The books keep them inside their contact (``main_address``, ``delivery_address``
 lists are views of them, so an edit through ``/contacts`` shows here at once. Sage filters
 addresses by ``contact_id`` or ``bank_account_id`` and people by ``contact_id`` or
 ``address_id``, and both by ``updated_or_created_since`` and ``deleted_since``. The records
-of a deleted contact leave the lists with it (Sage's DELETE of one is not emulated, so
-``deleted_since`` finds none).
+of a deleted contact leave the lists with it (Sage's DELETE of a contact does not say whether
+it reports them deleted, so ``deleted_since`` finds none of them).
 
 Writes: POST and PUT of an address put it at its contact (the
 main address, the first delivery address, or among the others) or make it a bank account's
 address; POST and PUT of a person put it at one of its contact's addresses. One address and
 one person per contact are main: making another main demotes the old one, and the main one
-cannot be un-made (make another main instead).
+cannot be un-made (make another main instead). DELETE soft-deletes an address or a person,
+as ``/contacts`` does a contact: it leaves its contact's live records for the contact's
+``deleted_*`` ones, which ``deleted_since`` lists.
 """
 
 from __future__ import annotations
@@ -49,9 +51,8 @@ def _addresses(books: Books) -> Iterator[tuple[Address, _Owner]]:
     for contact in books.contacts.values():
         if contact.deleted:
             continue
-        for address in (contact.main_address, contact.delivery_address, *contact.other_addresses):
-            if address is not None:
-                yield address, _Owner(contact, None)
+        for address in (*contact_addresses(contact), *contact.deleted_addresses):
+            yield address, _Owner(contact, None)
     for account in books.bank_accounts.values():
         if not account.deleted and account.main_address is not None:
             yield account.main_address, _Owner(None, account.id)
@@ -75,7 +76,11 @@ def _people(books: Books) -> Iterator[tuple[ContactPerson, _Owner]]:
     for contact in books.contacts.values():
         if contact.deleted:
             continue
-        people = [contact.main_contact_person, *contact.other_contact_persons]
+        people = [
+            contact.main_contact_person,
+            *contact.other_contact_persons,
+            *contact.deleted_contact_persons,
+        ]
         for person in people:
             if person is not None:
                 yield person, _Owner(contact, None, address_of(contact, person))
@@ -271,13 +276,15 @@ def _person_address(scope: Scope, body: Body, contact: Contact | None) -> Addres
     if not address_id:
         return None
     owner, _ = owner_of(scope, address_id)
-    if owner is None:
+    live = contact_addresses(owner) if owner is not None else []
+    address = next((a for a in live if a.id == address_id), None)
+    if owner is None or address is None:
         body.problem("address_id", f"Address '{address_id}' is not a contact's address")
         return None
     if contact is not None and owner.id != contact.id:
         body.problem("address_id", "A contact person cannot move to another contact")
         return None
-    return next(a for a in contact_addresses(owner) if a.id == address_id)
+    return address
 
 
 def _make_main_person(contact: Contact, person: ContactPerson) -> None:
@@ -335,6 +342,43 @@ def _update_person(scope: Scope, existing: ContactPerson, body: Body) -> Contact
     return _written(scope, existing)
 
 
+# Sage's reference (swagger and notes) documents only the 204 of DELETE /addresses and
+# /contact_persons, nothing about the main ones. A contact has to keep one of each (it cannot
+# un-make them either), and a bank account's address is its only one: the sandbox refuses
+# deleting those with a 422 on ``base``, as Sage refuses deleting a contact in use.
+def _delete_address(scope: Scope, address: Address) -> JSON | None:
+    contact, _ = owner_of(scope, address.id)
+    if contact is None:
+        raise BooksError("A bank account's address cannot be deleted", "base")
+    if contact.main_address is address:
+        raise BooksError(
+            "A contact's main address cannot be deleted: make another address main first", "base"
+        )
+    if contact.delivery_address is address:
+        contact.delivery_address = None
+    else:
+        contact.other_addresses.remove(address)
+    # Not documented either: the people at the address stay, shown at the contact's main
+    # address (``address_of`` finds theirs no more).
+    scope.books.soft_delete(address)
+    contact.deleted_addresses.append(_written(scope, address))
+    return None
+
+
+def _delete_person(scope: Scope, person: ContactPerson) -> JSON | None:
+    contact, _ = owner_of(scope, person.id)
+    assert contact is not None
+    if contact.main_contact_person is person:
+        raise BooksError(
+            "A contact's main contact person cannot be deleted: make another person main first",
+            "base",
+        )
+    contact.other_contact_persons.remove(person)
+    scope.books.soft_delete(person)
+    contact.deleted_contact_persons.append(_written(scope, person))
+    return None
+
+
 ADDRESSES: Resource[Address] = Resource(
     name="addresses",
     root="address",
@@ -345,6 +389,7 @@ ADDRESSES: Resource[Address] = Resource(
     deleted_since=True,
     create=_create_address,
     update=_update_address,
+    delete=_delete_address,
 )
 CONTACT_PERSONS: Resource[ContactPerson] = Resource(
     name="contact_persons",
@@ -356,4 +401,5 @@ CONTACT_PERSONS: Resource[ContactPerson] = Resource(
     deleted_since=True,
     create=_create_person,
     update=_update_person,
+    delete=_delete_person,
 )
