@@ -4,17 +4,37 @@ refused before Sage."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from ledgergraph import kinds
-from ledgergraph.events import EventKind
-from ledgergraph.resolvers.context import Info
-from ledgergraph.resolvers.lists import business_of
+from ledgergraph.resolvers.context import Context, Info
 from ledgergraph.resolvers.mutations.money_inputs import cents, two_bank_accounts
-from ledgergraph.resolvers.mutations.runner import Write, key_for, run_create
+from ledgergraph.resolvers.mutations.runner import create_from_input
 from ledgergraph.schema.arguments import IdempotencyKey, WriteBusinessArg
 from ledgergraph.schema.money_movements import BankTransferInput
+
+
+def validate(data: BankTransferInput) -> None:
+    cents(data.amount, "input.amount")
+
+
+async def bank_transfer_body(
+    context: Context, business_id: str, data: BankTransferInput
+) -> dict[str, Any]:
+    source, target = await two_bank_accounts(
+        context, business_id, data.from_bank_account_id, data.to_bank_account_id
+    )
+    body: dict[str, Any] = {
+        "from_bank_account_id": source.remote_id,
+        "to_bank_account_id": target.remote_id,
+        "date": data.date.isoformat(),
+        "amount": str(data.amount),
+    }
+    if data.reference is not None:
+        body["reference"] = data.reference
+    if data.description is not None:
+        body["description"] = data.description
+    return body
 
 
 async def create_bank_transfer(
@@ -23,28 +43,13 @@ async def create_bank_transfer(
     idempotency_key: IdempotencyKey = None,
     business: WriteBusinessArg = None,
 ) -> Any:
-    context = info.context
-    key = key_for(context, idempotency_key)
-    cents(input.amount, "input.amount")
-    business_id = await business_of(context, business)
-    source, target = await two_bank_accounts(
-        context, business_id, input.from_bank_account_id, input.to_bank_account_id
+    return await create_from_input(
+        info.context,
+        "createBankTransfer",
+        kinds.BANK_TRANSFER,
+        input,
+        key_argument=idempotency_key,
+        business=business,
+        validate=validate,
+        body=bank_transfer_body,
     )
-    body: dict[str, Any] = {
-        "from_bank_account_id": source.remote_id,
-        "to_bank_account_id": target.remote_id,
-        "date": input.date.isoformat(),
-        "amount": str(input.amount),
-    }
-    if input.reference is not None:
-        body["reference"] = input.reference
-    if input.description is not None:
-        body["description"] = input.description
-    write = Write(
-        operation="createBankTransfer",
-        business_id=business_id,
-        payload={"input": dataclasses.asdict(input)},
-        object_kind=kinds.BANK_TRANSFER,
-        event=EventKind.CREATED,
-    )
-    return await run_create(context, key, write, body)

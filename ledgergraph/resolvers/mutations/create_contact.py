@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from ledgergraph import kinds
-from ledgergraph.events import EventKind
-from ledgergraph.resolvers.context import Info
-from ledgergraph.resolvers.lists import business_of
+from ledgergraph.resolvers.context import Context, Info
 from ledgergraph.resolvers.mutations.contact_body import contact_body
-from ledgergraph.resolvers.mutations.runner import Write, key_for, run_create
+from ledgergraph.resolvers.mutations.runner import create_from_input
 from ledgergraph.schema.arguments import IdempotencyKey, WriteBusinessArg
 from ledgergraph.schema.inputs import ContactInput
+
+
+# Its refusals rank after the business's, so it is the body, not a ``validate``.
+async def _body(context: Context, business_id: str, data: ContactInput) -> dict[str, Any]:
+    return contact_body(data)
 
 
 async def create_contact(
@@ -21,15 +23,12 @@ async def create_contact(
     idempotency_key: IdempotencyKey = None,
     business: WriteBusinessArg = None,
 ) -> Any:
-    context = info.context
-    key = key_for(context, idempotency_key)
-    business_id = await business_of(context, business)
-    body = contact_body(input)
-    write = Write(
-        operation="createContact",
-        business_id=business_id,
-        payload={"input": dataclasses.asdict(input)},
-        object_kind=kinds.CONTACT,
-        event=EventKind.CREATED,
+    return await create_from_input(
+        info.context,
+        "createContact",
+        kinds.CONTACT,
+        input,
+        key_argument=idempotency_key,
+        business=business,
+        body=_body,
     )
-    return await run_create(context, key, write, body)

@@ -6,17 +6,14 @@ field, so an unbalanced journal never reaches Sage.
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal
 from typing import Any
 
 from ledgergraph import kinds, model
 from ledgergraph.errors import BadUserInput
-from ledgergraph.events import EventKind
 from ledgergraph.resolvers.context import Context, Info
-from ledgergraph.resolvers.lists import business_of
 from ledgergraph.resolvers.mutations import lookups
-from ledgergraph.resolvers.mutations.runner import Write, key_for, run_create
+from ledgergraph.resolvers.mutations.runner import create_from_input
 from ledgergraph.schema.arguments import IdempotencyKey, WriteBusinessArg
 from ledgergraph.schema.journal import JournalInput, JournalLineInput
 
@@ -113,16 +110,13 @@ async def create_journal(
     idempotency_key: IdempotencyKey = None,
     business: WriteBusinessArg = None,
 ) -> Any:
-    context = info.context
-    key = key_for(context, idempotency_key)
-    validate(input)
-    business_id = await business_of(context, business)
-    body = await journal_body(context, business_id, input)
-    write = Write(
-        operation="createJournal",
-        business_id=business_id,
-        payload={"input": dataclasses.asdict(input)},
-        object_kind=kinds.JOURNAL,
-        event=EventKind.CREATED,
+    return await create_from_input(
+        info.context,
+        "createJournal",
+        kinds.JOURNAL,
+        input,
+        key_argument=idempotency_key,
+        business=business,
+        validate=validate,
+        body=journal_body,
     )
-    return await run_create(context, key, write, body)

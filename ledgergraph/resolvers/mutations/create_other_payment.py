@@ -10,19 +10,16 @@ A ledger account Sage hides from other payments (or receipts) is refused before 
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ledgergraph import kinds, model
 from ledgergraph.connectors.sage.mapping.money_movements import MoneyDirection
 from ledgergraph.errors import BadUserInput
-from ledgergraph.events import EventKind
 from ledgergraph.resolvers.context import Context, Info
-from ledgergraph.resolvers.lists import business_of
 from ledgergraph.resolvers.mutations import lookups
 from ledgergraph.resolvers.mutations.money_inputs import CENT, bank_account, cents
-from ledgergraph.resolvers.mutations.runner import Write, key_for, run_create
+from ledgergraph.resolvers.mutations.runner import create_from_input
 from ledgergraph.schema.arguments import IdempotencyKey, WriteBusinessArg
 from ledgergraph.schema.money_movements import OtherPaymentInput, OtherPaymentLineInput
 
@@ -133,16 +130,13 @@ async def create_other_payment(
     idempotency_key: IdempotencyKey = None,
     business: WriteBusinessArg = None,
 ) -> Any:
-    context = info.context
-    key = key_for(context, idempotency_key)
-    validate(input)
-    business_id = await business_of(context, business)
-    body = await other_payment_body(context, business_id, input)
-    write = Write(
-        operation="createOtherPayment",
-        business_id=business_id,
-        payload={"input": dataclasses.asdict(input)},
-        object_kind=kinds.OTHER_PAYMENT,
-        event=EventKind.CREATED,
+    return await create_from_input(
+        info.context,
+        "createOtherPayment",
+        kinds.OTHER_PAYMENT,
+        input,
+        key_argument=idempotency_key,
+        business=business,
+        validate=validate,
+        body=other_payment_body,
     )
-    return await run_create(context, key, write, body)

@@ -3,17 +3,14 @@ once per idempotency key."""
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal
 from typing import Any
 
 from ledgergraph import kinds, model
 from ledgergraph.errors import BadUserInput
-from ledgergraph.events import EventKind
-from ledgergraph.resolvers.context import Info
-from ledgergraph.resolvers.lists import business_of
+from ledgergraph.resolvers.context import Context, Info
 from ledgergraph.resolvers.mutations.lookups import sage_id
-from ledgergraph.resolvers.mutations.runner import Write, key_for, run_create
+from ledgergraph.resolvers.mutations.runner import create_from_input
 from ledgergraph.schema.arguments import IdempotencyKey, WriteBusinessArg
 from ledgergraph.schema.inputs import PaymentInput
 
@@ -84,21 +81,23 @@ def payment_body(data: PaymentInput, business_id: str) -> dict[str, Any]:
     return body
 
 
+# Its refusals rank after the business's (the IDs it reads are checked against it).
+async def _body(context: Context, business_id: str, data: PaymentInput) -> dict[str, Any]:
+    return payment_body(data, business_id)
+
+
 async def create_payment(
     info: Info,
     input: PaymentInput,
     idempotency_key: IdempotencyKey = None,
     business: WriteBusinessArg = None,
 ) -> Any:
-    context = info.context
-    key = key_for(context, idempotency_key)
-    business_id = await business_of(context, business)
-    body = payment_body(input, business_id)
-    write = Write(
-        operation="createPayment",
-        business_id=business_id,
-        payload={"input": dataclasses.asdict(input)},
-        object_kind=kinds.PAYMENT,
-        event=EventKind.CREATED,
+    return await create_from_input(
+        info.context,
+        "createPayment",
+        kinds.PAYMENT,
+        input,
+        key_argument=idempotency_key,
+        business=business,
+        body=_body,
     )
-    return await run_create(context, key, write, body)

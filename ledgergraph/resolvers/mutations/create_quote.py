@@ -8,18 +8,15 @@ an expiry date, refused here when it comes before the quote's date.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from ledgergraph import kinds, model
 from ledgergraph.errors import BadUserInput
-from ledgergraph.events import EventKind
 from ledgergraph.kinds import ObjectKind
 from ledgergraph.resolvers.context import Context, Info
-from ledgergraph.resolvers.lists import business_of
 from ledgergraph.resolvers.mutations.lines import sage_lines, validate
 from ledgergraph.resolvers.mutations.lookups import TaxPlace, sage_id, tax_place
-from ledgergraph.resolvers.mutations.runner import Write, key_for, run_create
+from ledgergraph.resolvers.mutations.runner import create_from_input
 from ledgergraph.schema.arguments import IdempotencyKey, WriteBusinessArg
 from ledgergraph.schema.quotes import QuoteInput
 
@@ -73,26 +70,27 @@ async def quote_body(context: Context, business_id: str, data: QuoteInput) -> di
 def quote_mutation(operation: str, kind: ObjectKind) -> Any:
     """The resolver of the mutation that creates one quote (or estimate) of ``kind``."""
 
+    async def kind_body(context: Context, business_id: str, data: QuoteInput) -> dict[str, Any]:
+        body = await quote_body(context, business_id, data)
+        body[_LINES[kind.type_name]] = body.pop("lines")
+        return body
+
     async def resolve(
         info: Info,
         input: QuoteInput,
         idempotency_key: IdempotencyKey = None,
         business: WriteBusinessArg = None,
     ) -> Any:
-        context = info.context
-        key = key_for(context, idempotency_key)
-        check(input)
-        business_id = await business_of(context, business)
-        body = await quote_body(context, business_id, input)
-        body[_LINES[kind.type_name]] = body.pop("lines")
-        write = Write(
-            operation=operation,
-            business_id=business_id,
-            payload={"input": dataclasses.asdict(input)},
-            object_kind=kind,
-            event=EventKind.CREATED,
+        return await create_from_input(
+            info.context,
+            operation,
+            kind,
+            input,
+            key_argument=idempotency_key,
+            business=business,
+            validate=check,
+            body=kind_body,
         )
-        return await run_create(context, key, write, body)
 
     return resolve
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ledgergraph.cache import StoreError
 from ledgergraph.errors import BadUserInput, LedgerGraphError, ValidationFailed
@@ -18,12 +18,18 @@ from ledgergraph.events import EventKind
 from ledgergraph.idempotency import Claim, Replay, State, sage_idempotency_id
 from ledgergraph.kinds import ObjectKind
 from ledgergraph.resolvers.context import Context
+from ledgergraph.resolvers.lists import business_of
 from ledgergraph.security.text import control_character_message, find_control_character
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 log = logging.getLogger(__name__)
 
 # Sage's payload of the object written: what the record stores and a replay re-maps.
 SagePayload = dict[str, Any]
+# A create mutation's input: a Strawberry input type, so a dataclass.
+Input = TypeVar("Input", bound="DataclassInstance")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +141,36 @@ async def _after_success(
 async def run_create(context: Context, key: str, write: Write, body: dict[str, Any]) -> Any:
     """``run_write`` for a plain POST of ``body`` (already validated) to the kind's resource."""
     return await _run_sent(context, key, write, "POST", write.object_kind.resource.path, body)
+
+
+async def create_from_input(
+    context: Context,
+    operation: str,
+    kind: ObjectKind,
+    input: Input,
+    *,
+    key_argument: str | None,
+    business: str | None,
+    body: Callable[[Context, str, Input], Awaitable[dict[str, Any]]],
+    validate: Callable[[Input], None] | None = None,
+) -> Any:
+    """``run_create`` of a new ``kind`` from ``input`` in the ``business`` argument's business,
+    Sage's body made by ``body(context, business_id, input)``. The refusals rank as the order
+    here: the idempotency key, ``validate(input)`` (what needs no reads), the business, then
+    whatever ``body`` refuses."""
+    key = key_for(context, key_argument)
+    if validate is not None:
+        validate(input)
+    business_id = await business_of(context, business)
+    sage_body = await body(context, business_id, input)
+    write = Write(
+        operation=operation,
+        business_id=business_id,
+        payload={"input": asdict(input)},
+        object_kind=kind,
+        event=EventKind.CREATED,
+    )
+    return await run_create(context, key, write, sage_body)
 
 
 async def run_update(
