@@ -10,14 +10,18 @@ from typing import Any
 import httpx
 import pytest
 
-from ledgergraph.ids import encode
 from ledgergraph.sandbox import RunningSandbox
-from ledgergraph.sandbox.books import Books
 from tests.mutations.conftest import new_key
-from tests.queries.conftest import business_in
 from tests.support.fixtures import sandbox_fixture, server_fixture
 from tests.support.server import LiveServer
-from tests.support.writes import connect_demo, refused_before_writing, written_once
+from tests.support.writes import (
+    bank_account_ids,
+    books_in,
+    connect_demo,
+    refused_before_writing,
+    send_input,
+    written_once,
+)
 
 sandbox = sandbox_fixture(scale=0.1)
 server = server_fixture(prepare=connect_demo, retry_max_delay=0.05)
@@ -27,17 +31,11 @@ CREATE = """mutation($key: String, $input: BankDepositInput!, $business: ID) {
     remoteId reference totalAmount { amount currency } fromBankAccount { kind } } }"""
 
 
-def books_in(sandbox: RunningSandbox, country: str) -> Books:
-    return sandbox.world.businesses[business_in(sandbox, country)].books
-
-
 def deposit(sandbox: RunningSandbox, country: str = "GB", **fields: Any) -> dict[str, Any]:
-    books = books_in(sandbox, country)
-    by_type = {a.bank_account_type_id: a.id for a in books.bank_accounts.values()}
-    business = books.business_id
+    ids = bank_account_ids(books_in(sandbox, country))
     return {
-        "fromBankAccountId": encode("BankAccount", business, by_type["CASH_IN_HAND"]),
-        "toBankAccountId": encode("BankAccount", business, by_type["CHECKING"]),
+        "fromBankAccountId": ids["CASH_IN_HAND"],
+        "toBankAccountId": ids["CHECKING"],
         "date": "2026-03-31",
         "reference": "Takings",
         "cashAmount": "120.50",
@@ -46,20 +44,13 @@ def deposit(sandbox: RunningSandbox, country: str = "GB", **fields: Any) -> dict
     }
 
 
-async def create(
-    server: LiveServer, http: httpx.AsyncClient, data: dict[str, Any], **variables: Any
-) -> Any:
-    return await server.graphql(http, "acme", CREATE, {"input": data, **variables})
-
-
 @pytest.mark.parametrize("country", ["GB", "IE", "CA"])
 async def test_a_deposit_pays_cash_and_cheques_into_the_bank(
     server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient, country: str
 ) -> None:
     books = books_in(sandbox, country)
-    body = await create(
-        server, http, deposit(sandbox, country), key=new_key(), business=books.business_id
-    )
+    data = deposit(sandbox, country)
+    body = await send_input(server, http, CREATE, data, key=new_key(), business=books.business_id)
     assert "errors" not in body, body["errors"]
     made = body["data"]["createBankDeposit"]
     stored = books.bank_deposits[made["remoteId"]]
@@ -87,13 +78,9 @@ async def test_a_deposit_sage_would_refuse_is_refused_before_any_write(
 ) -> None:
     data = deposit(sandbox, **fields)
     if data["fromBankAccountId"] is None:
-        books = books_in(sandbox, "GB")
-        savings = next(
-            a.id for a in books.bank_accounts.values() if a.bank_account_type_id == "SAVINGS"
-        )
-        data["fromBankAccountId"] = encode("BankAccount", books.business_id, savings)
+        data["fromBankAccountId"] = bank_account_ids(books_in(sandbox, "GB"))["SAVINGS"]
     await refused_before_writing(
-        http, sandbox, lambda: create(server, http, data, key=new_key()), field
+        http, sandbox, lambda: send_input(server, http, CREATE, data, key=new_key()), field
     )
 
 
@@ -102,5 +89,5 @@ async def test_a_retried_key_makes_one_deposit(
 ) -> None:
     before = len(books_in(sandbox, "GB").bank_deposits)
     key = new_key()
-    await written_once(lambda: create(server, http, deposit(sandbox), key=key))
+    await written_once(lambda: send_input(server, http, CREATE, deposit(sandbox), key=key))
     assert len(books_in(sandbox, "GB").bank_deposits) == before + 1

@@ -10,14 +10,18 @@ from typing import Any
 import httpx
 import pytest
 
-from ledgergraph.ids import encode
 from ledgergraph.sandbox import RunningSandbox
-from ledgergraph.sandbox.books import Books
 from tests.mutations.conftest import new_key
-from tests.queries.conftest import business_in
 from tests.support.fixtures import sandbox_fixture, server_fixture
 from tests.support.server import LiveServer
-from tests.support.writes import connect_demo, refused_before_writing, written_once
+from tests.support.writes import (
+    bank_account_ids,
+    books_in,
+    connect_demo,
+    refused_before_writing,
+    send_input,
+    written_once,
+)
 
 sandbox = sandbox_fixture(scale=0.1)
 server = server_fixture(prepare=connect_demo, retry_max_delay=0.05)
@@ -28,29 +32,17 @@ CREATE = """mutation($key: String, $input: BankTransferInput!, $business: ID) {
     fromBankAccount { remoteId balance { amount } } toBankAccount { remoteId } } }"""
 
 
-def books_in(sandbox: RunningSandbox, country: str) -> Books:
-    return sandbox.world.businesses[business_in(sandbox, country)].books
-
-
 def transfer(sandbox: RunningSandbox, country: str = "GB", **fields: Any) -> dict[str, Any]:
     """From the current account to cash in hand (every country has both)."""
-    books = books_in(sandbox, country)
-    by_type = {a.bank_account_type_id: a.id for a in books.bank_accounts.values()}
-    business = books.business_id
+    ids = bank_account_ids(books_in(sandbox, country))
     return {
-        "fromBankAccountId": encode("BankAccount", business, by_type["CHECKING"]),
-        "toBankAccountId": encode("BankAccount", business, by_type["CASH_IN_HAND"]),
+        "fromBankAccountId": ids["CHECKING"],
+        "toBankAccountId": ids["CASH_IN_HAND"],
         "date": "2026-03-31",
         "amount": "150.00",
         "reference": "Float",
         **fields,
     }
-
-
-async def create(
-    server: LiveServer, http: httpx.AsyncClient, data: dict[str, Any], **variables: Any
-) -> Any:
-    return await server.graphql(http, "acme", CREATE, {"input": data, **variables})
 
 
 @pytest.mark.parametrize("country", ["GB", "IE", "CA"])
@@ -61,7 +53,7 @@ async def test_a_transfer_is_made_and_moves_both_balances(
     data = transfer(sandbox, country)
     by_type = {a.bank_account_type_id: a.id for a in books.bank_accounts.values()}
     before = {k: books.bank_balance(k) for k in by_type.values()}
-    body = await create(server, http, data, key=new_key(), business=books.business_id)
+    body = await send_input(server, http, CREATE, data, key=new_key(), business=books.business_id)
     assert "errors" not in body, body["errors"]
     made = body["data"]["createBankTransfer"]
     stored = books.bank_transfers[made["remoteId"]]
@@ -102,7 +94,7 @@ async def test_a_transfer_sage_would_refuse_is_refused_before_any_write(
         data["toBankAccountId"] = data["fromBankAccountId"]
     before = dict(books_in(sandbox, "GB").bank_transfers)
     await refused_before_writing(
-        http, sandbox, lambda: create(server, http, data, key=new_key()), field
+        http, sandbox, lambda: send_input(server, http, CREATE, data, key=new_key()), field
     )
     assert books_in(sandbox, "GB").bank_transfers == before
 
@@ -112,5 +104,5 @@ async def test_a_retried_key_makes_one_transfer(
 ) -> None:
     before = len(books_in(sandbox, "GB").bank_transfers)
     key = new_key()
-    await written_once(lambda: create(server, http, transfer(sandbox), key=key))
+    await written_once(lambda: send_input(server, http, CREATE, transfer(sandbox), key=key))
     assert len(books_in(sandbox, "GB").bank_transfers) == before + 1

@@ -1,5 +1,6 @@
-"""What the mutation tests share: tenant ``acme`` on the demo user's British business, a write
-sent twice with one key, and a write refused before it reached Sage."""
+"""What the mutation tests share: tenant ``acme`` on the demo user's British business, its
+books in a country and their bank accounts, a mutation sent with its input, a write sent twice
+with one key, and a write refused before it reached Sage."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 
 import httpx
 
+from ledgergraph.ids import encode
 from ledgergraph.sandbox import RunningSandbox
-from ledgergraph.sandbox.books import DEMO_USER_ID
+from ledgergraph.sandbox.books import DEMO_USER_ID, Books
 from tests.queries.conftest import business_in
 from tests.support.browser import connect
 from tests.support.server import LiveServer
@@ -22,6 +24,31 @@ async def connect_demo(server: LiveServer, http: httpx.AsyncClient) -> None:
     writes go to the British one unless they name another."""
     british = business_in(server.sandbox, "GB")
     await connect(http, server.url, server.token("acme"), user_id=DEMO_USER_ID, choose=british)
+
+
+def books_in(sandbox: RunningSandbox, country: str) -> Books:
+    """The books of the demo user's business in ``country``."""
+    return sandbox.world.businesses[business_in(sandbox, country)].books
+
+
+def bank_account_ids(books: Books) -> dict[str, str]:
+    """The global IDs of the business's bank accounts by Sage's type (``CHECKING``,
+    ``CASH_IN_HAND``, ``SAVINGS``…; the seeded books have one of each)."""
+    return {
+        a.bank_account_type_id: encode("BankAccount", books.business_id, a.id)
+        for a in books.bank_accounts.values()
+    }
+
+
+async def send_input(
+    server: LiveServer,
+    http: httpx.AsyncClient,
+    document: str,
+    data: dict[str, Any],
+    **variables: Any,
+) -> Any:
+    """``document`` sent as tenant ``acme`` with ``data`` as its ``$input``."""
+    return await server.graphql(http, "acme", document, {"input": data, **variables})
 
 
 async def written_once(send: Send) -> dict[str, Any]:
