@@ -16,11 +16,16 @@ import pytest
 from ledgergraph.ids import GlobalId
 from ledgergraph.sandbox import RunningSandbox
 from tests.mutations.conftest import new_key
-from tests.mutations.test_create_quote import books_in
 from tests.queries.conftest import business_in
 from tests.support.fixtures import sandbox_fixture, server_fixture
 from tests.support.server import LiveServer
-from tests.support.writes import connect_demo, refused_before_writing, written_once
+from tests.support.writes import (
+    books_in,
+    connect_demo,
+    contact_of,
+    refused_before_writing,
+    written_once,
+)
 
 sandbox = sandbox_fixture(scale=0.1)
 server = server_fixture(prepare=connect_demo, retry_max_delay=0.05)
@@ -58,16 +63,6 @@ OUTSTANDING = """query($id: ID!) { node(id: $id) {
 PAYMENT = """mutation($key: String, $input: PaymentInput!, $business: ID) {
   createPayment(idempotencyKey: $key, input: $input, business: $business) {
     id remoteId allocations { documentType document { __typename id } } } }"""
-
-
-async def contact_of(
-    server: LiveServer, http: httpx.AsyncClient, business: str, kind: str, index: int = 0
-) -> str:
-    query = """query($b: ID, $k: ContactKind) {
-      contacts(business: $b, kind: $k, first: 3) { nodes { id } } }"""
-    body = await server.graphql(http, "acme", query, {"b": business, "k": kind})
-    contact: str = body["data"]["contacts"]["nodes"][index]["id"]
-    return contact
 
 
 async def document(

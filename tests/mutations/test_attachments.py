@@ -19,12 +19,11 @@ from ledgergraph import attachment_links
 from ledgergraph.connectors.sage.mapping import attachments as mapping
 from ledgergraph.http.attachments import content_disposition
 from ledgergraph.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
-from ledgergraph.sandbox.books import DEMO_USER_ID, Books
 from ledgergraph.sandbox.books import attachments as sandbox_books
 from ledgergraph.signing import Signer
 from tests.queries.conftest import business_in, reset_stats, sage_calls
-from tests.support.browser import connect
 from tests.support.server import LiveServer, serve_ledgergraph
+from tests.support.writes import books_in, connect_demo
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.redis]
 
@@ -66,15 +65,8 @@ async def server(
         attachment_max_bytes=MAX_BYTES,
         retry_max_delay=0.05,
     ) as running:
-        british = business_in(sandbox, "GB")
-        await connect(
-            http, running.url, running.token("acme"), user_id=DEMO_USER_ID, choose=british
-        )
+        await connect_demo(running, http)
         yield running
-
-
-def books_in(sandbox: RunningSandbox, country: str) -> Books:
-    return sandbox.world.businesses[business_in(sandbox, country)].books
 
 
 def auth(server: LiveServer, tenant: str = "acme") -> dict[str, str]:

@@ -14,11 +14,16 @@ from ledgergraph.ids import GlobalId
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books.records import Contact
 from tests.mutations.conftest import new_key
-from tests.mutations.test_create_quote import books_in, customer
 from tests.queries.conftest import business_in
 from tests.support.fixtures import sandbox_fixture, server_fixture
 from tests.support.server import LiveServer
-from tests.support.writes import connect_demo, refused_before_writing, written_once
+from tests.support.writes import (
+    books_in,
+    connect_demo,
+    contact_of,
+    refused_before_writing,
+    written_once,
+)
 
 sandbox = sandbox_fixture(scale=0.1)
 server = server_fixture(prepare=connect_demo, retry_max_delay=0.05)
@@ -83,7 +88,7 @@ async def new_address(
 async def test_a_delivery_address_is_added_once_per_key_and_listed_at_once(
     server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient, country: str
 ) -> None:
-    contact = await customer(server, http, business_in(sandbox, country))
+    contact = await contact_of(server, http, business_in(sandbox, country), "CUSTOMER")
     before = await server.graphql(http, "acme", CONTACT, {"id": contact})
     variables = {"key": new_key(), "input": address_input(contact, country)}
     data = await written_once(lambda: server.graphql(http, "acme", CREATE_ADDRESS, variables))
@@ -104,7 +109,7 @@ async def test_a_delivery_address_is_added_once_per_key_and_listed_at_once(
 async def test_an_address_made_main_replaces_the_main_address(
     server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient, country: str
 ) -> None:
-    contact = await customer(server, http, business_in(sandbox, country))
+    contact = await contact_of(server, http, business_in(sandbox, country), "CUSTOMER")
     old_main = contact_record(sandbox, country, contact).main_address
     created = await new_address(server, http, contact, country, addressType="ACCOUNTS")
     key = new_key()
@@ -124,7 +129,7 @@ async def test_an_address_made_main_replaces_the_main_address(
 async def test_a_person_is_added_and_made_main_once_per_key(
     server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient, country: str
 ) -> None:
-    contact = await customer(server, http, business_in(sandbox, country))
+    contact = await contact_of(server, http, business_in(sandbox, country), "CUSTOMER")
     address = await new_address(server, http, contact, country)
     person = {
         "addressId": address["id"],
@@ -182,7 +187,7 @@ async def test_an_address_sage_would_refuse_is_refused_before_any_write(
     fields: dict[str, Any],
     field: str,
 ) -> None:
-    contact = await customer(server, http, business_in(sandbox, "GB"))
+    contact = await contact_of(server, http, business_in(sandbox, "GB"), "CUSTOMER")
     data = address_input(contact, "GB")
     data |= {k: v for k, v in fields.items() if k != "address"}
     data["address"] |= fields.get("address", {})
@@ -205,7 +210,7 @@ async def test_an_unknown_province_or_country_is_refused_by_sage_naming_it(
     address: dict[str, str],
     sage_field: str,
 ) -> None:
-    contact = await customer(server, http, business_in(sandbox, country))
+    contact = await contact_of(server, http, business_in(sandbox, country), "CUSTOMER")
     data = address_input(contact, country)
     data["address"] |= address
     body = await run(server, http, CREATE_ADDRESS, input=data)
@@ -217,7 +222,7 @@ async def test_an_unknown_province_or_country_is_refused_by_sage_naming_it(
 async def test_the_main_address_and_person_cannot_be_unmade(
     server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient
 ) -> None:
-    contact = await customer(server, http, business_in(sandbox, "GB"))
+    contact = await contact_of(server, http, business_in(sandbox, "GB"), "CUSTOMER")
     main = await new_address(server, http, contact, "GB", isMain=True)
     body = await run(server, http, UPDATE_ADDRESS, id=main["id"], input={"isMain": False})
     assert body["errors"][0]["extensions"]["field"] == "input.isMain"
@@ -250,7 +255,7 @@ async def test_a_person_sage_would_refuse_is_refused_naming_the_field(
     fields: dict[str, Any],
     field: str,
 ) -> None:
-    contact = await customer(server, http, business_in(sandbox, "GB"))
+    contact = await contact_of(server, http, business_in(sandbox, "GB"), "CUSTOMER")
     address = await new_address(server, http, contact, "GB")
     data = {"addressId": address["id"], "name": "Walter", "roles": ["SALES"], **fields}
     await refused_before_writing(

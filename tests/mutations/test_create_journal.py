@@ -10,12 +10,17 @@ import httpx
 import pytest
 
 from ledgergraph.sandbox import RunningSandbox
-from ledgergraph.sandbox.books import Books
 from tests.mutations.conftest import new_key
 from tests.queries.conftest import business_in
 from tests.support.fixtures import sandbox_fixture, server_fixture
 from tests.support.server import LiveServer
-from tests.support.writes import connect_demo, refused_before_writing, written_once
+from tests.support.writes import (
+    books_in,
+    connect_demo,
+    refused_before_writing,
+    send_input,
+    written_once,
+)
 
 # The demo user has a business in every country; ``acme`` writes to GB unless told otherwise.
 sandbox = sandbox_fixture(scale=0.1)
@@ -26,10 +31,6 @@ CREATE = """mutation($key: String, $input: JournalInput!, $business: ID) {
     id remoteId reference total { amount currency }
     lines { debit { amount } credit { amount } ledgerAccount { remoteId roles } } } }"""
 LIVE_COUNTRIES = ["GB", "IE", "CA"]
-
-
-def books_in(sandbox: RunningSandbox, country: str) -> Books:
-    return sandbox.world.businesses[business_in(sandbox, country)].books
 
 
 def line(amount: str, side: str, **account: str) -> dict[str, Any]:
@@ -49,19 +50,13 @@ def accrual(amount: str = "250.00", credit: str | None = None) -> dict[str, Any]
     }
 
 
-async def create(
-    server: LiveServer, http: httpx.AsyncClient, data: dict[str, Any], **variables: Any
-) -> Any:
-    return await server.graphql(http, "acme", CREATE, {"input": data, **variables})
-
-
 @pytest.mark.parametrize("country", LIVE_COUNTRIES)
 async def test_a_balanced_journal_is_posted_to_the_accounts_its_roles_name(
     server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient, country: str
 ) -> None:
     books = books_in(sandbox, country)
-    body = await create(
-        server, http, accrual(), key=new_key(), business=business_in(sandbox, country)
+    body = await send_input(
+        server, http, CREATE, accrual(), key=new_key(), business=business_in(sandbox, country)
     )
     assert "errors" not in body, body["errors"]
     created = body["data"]["createJournal"]
@@ -83,7 +78,7 @@ async def test_a_line_names_its_account_by_ledger_account_id(
     bank = (await server.graphql(http, "acme", query))["data"]["ledgerAccounts"]["nodes"][0]
     data = accrual()
     data["lines"][1] = line("250.00", "credit", ledgerAccountId=bank["id"])
-    body = await create(server, http, data, key=new_key())
+    body = await send_input(server, http, CREATE, data, key=new_key())
     assert "errors" not in body, body["errors"]
     assert (
         body["data"]["createJournal"]["lines"][1]["ledgerAccount"]["remoteId"] == bank["remoteId"]
@@ -123,7 +118,7 @@ async def test_a_journal_sage_would_refuse_is_refused_before_any_write(
 ) -> None:
     before = dict(books_in(sandbox, "GB").journals)
     await refused_before_writing(
-        http, sandbox, lambda: create(server, http, data, key=new_key()), field
+        http, sandbox, lambda: send_input(server, http, CREATE, data, key=new_key()), field
     )
     assert books_in(sandbox, "GB").journals == before
 
@@ -133,7 +128,7 @@ async def test_a_retried_key_creates_one_journal(
 ) -> None:
     before = len(books_in(sandbox, "GB").journals)
     key = new_key()
-    await written_once(lambda: create(server, http, accrual("80.00"), key=key))
+    await written_once(lambda: send_input(server, http, CREATE, accrual("80.00"), key=key))
     assert len(books_in(sandbox, "GB").journals) == before + 1
 
 
@@ -142,7 +137,7 @@ async def test_a_created_journal_is_listed_at_once(
 ) -> None:
     listed = "{ journals(first: 200) { totalCount nodes { remoteId } } }"
     before = (await server.graphql(http, "acme", listed))["data"]["journals"]["totalCount"]
-    created = await create(server, http, accrual("12.00"), key=new_key())
+    created = await send_input(server, http, CREATE, accrual("12.00"), key=new_key())
     after = (await server.graphql(http, "acme", listed))["data"]["journals"]
     assert after["totalCount"] == before + 1
     remote_id = created["data"]["createJournal"]["remoteId"]

@@ -17,10 +17,16 @@ from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books import Books
 from ledgergraph.sandbox.books.records import LedgerAccount
 from tests.mutations.conftest import new_key
-from tests.queries.conftest import business_in
 from tests.support.fixtures import sandbox_fixture, server_fixture
 from tests.support.server import LiveServer
-from tests.support.writes import connect_demo, refused_before_writing, written_once
+from tests.support.writes import (
+    bank_account_ids,
+    books_in,
+    connect_demo,
+    refused_before_writing,
+    send_input,
+    written_once,
+)
 
 sandbox = sandbox_fixture(scale=0.1)
 server = server_fixture(prepare=connect_demo, retry_max_delay=0.05)
@@ -31,10 +37,6 @@ CREATE = """mutation($key: String, $input: OtherPaymentInput!, $business: ID) {
     lines { netAmount { amount } taxAmount { amount } ledgerAccount { remoteId }
       taxRate { remoteId } } bankAccount { remoteId } } }"""
 DAY = "2026-03-31"
-
-
-def books_in(sandbox: RunningSandbox, country: str) -> Books:
-    return sandbox.world.businesses[business_in(sandbox, country)].books
 
 
 def accounts(books: Books, area: str, *, visible: bool = True) -> list[LedgerAccount]:
@@ -66,21 +68,14 @@ def taxing(books: Books) -> str:
 
 def expense(books: Books, *totals: str, **fields: Any) -> dict[str, Any]:
     spend = accounts(books, "other_payments")
-    bank = next(a for a in books.bank_accounts.values() if a.bank_account_type_id == "CHECKING")
     return {
         "direction": "OUT",
-        "bankAccountId": encode("BankAccount", books.business_id, bank.id),
+        "bankAccountId": bank_account_ids(books)["CHECKING"],
         "date": DAY,
         "reference": "Petty spend",
         "lines": [line(books, spend[i % len(spend)], t) for i, t in enumerate(totals or ["60"])],
         **fields,
     }
-
-
-async def create(
-    server: LiveServer, http: httpx.AsyncClient, data: dict[str, Any], **variables: Any
-) -> Any:
-    return await server.graphql(http, "acme", CREATE, {"input": data, **variables})
 
 
 @pytest.mark.parametrize("country", ["GB", "IE", "CA"])
@@ -94,7 +89,7 @@ async def test_an_expense_is_paid_with_each_line_split_into_net_and_tax(
     )
     balance_before = books.bank_balance(checking)
     await http.post(f"{sandbox.url}/__sandbox/stats/reset")
-    body = await create(server, http, data, key=new_key(), business=books.business_id)
+    body = await send_input(server, http, CREATE, data, key=new_key(), business=books.business_id)
     assert "errors" not in body, body["errors"]
     made = body["data"]["createOtherPayment"]
     stored = books.other_payments[made["remoteId"]]
@@ -123,7 +118,7 @@ async def test_a_receipt_goes_to_an_account_that_takes_other_receipts(
     books = books_in(sandbox, "GB")
     income = accounts(books, "other_receipts")[0]
     data = {**expense(books), "direction": "IN", "lines": [line(books, income, "40", False)]}
-    body = await create(server, http, data, key=new_key())
+    body = await send_input(server, http, CREATE, data, key=new_key())
     assert "errors" not in body, body["errors"]
     made = body["data"]["createOtherPayment"]
     assert made["direction"] == "IN"
@@ -173,7 +168,9 @@ async def test_an_other_payment_sage_would_refuse_is_refused_before_any_write(
     await refused_before_writing(
         http,
         sandbox,
-        lambda: create(server, http, {**expense(books), **change(books)}, key=new_key()),
+        lambda: send_input(
+            server, http, CREATE, {**expense(books), **change(books)}, key=new_key()
+        ),
         field,
     )
     assert books.other_payments == before
@@ -185,7 +182,9 @@ async def test_a_retried_key_makes_one_other_payment_and_it_is_listed(
     books = books_in(sandbox, "GB")
     before = len(books.other_payments)
     key = new_key()
-    data = await written_once(lambda: create(server, http, expense(books, "25.00"), key=key))
+    data = await written_once(
+        lambda: send_input(server, http, CREATE, expense(books, "25.00"), key=key)
+    )
     assert len(books.other_payments) == before + 1
     listed = await server.graphql(
         http, "acme", "{ otherPayments(first: 200) { nodes { remoteId } } }"

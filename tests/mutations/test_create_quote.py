@@ -11,13 +11,19 @@ import httpx
 import pytest
 
 from ledgergraph.sandbox import RunningSandbox
-from ledgergraph.sandbox.books import Books
 from ledgergraph.sandbox.books.records import ArtefactKind
 from tests.mutations.conftest import new_key
 from tests.queries.conftest import business_in
 from tests.support.fixtures import sandbox_fixture, server_fixture
 from tests.support.server import LiveServer
-from tests.support.writes import connect_demo, refused_before_writing, written_once
+from tests.support.writes import (
+    books_in,
+    connect_demo,
+    contact_of,
+    refused_before_writing,
+    send_input,
+    written_once,
+)
 
 # The demo user has a business in every country; ``acme`` writes to GB unless told otherwise.
 sandbox = sandbox_fixture(scale=0.1)
@@ -40,17 +46,6 @@ def mutation(name: str) -> str:
         lines {{ netAmount {{ amount }} taxRate {{ kind }} ledgerAccount {{ roles }} }} }} }}"""
 
 
-def books_in(sandbox: RunningSandbox, country: str) -> Books:
-    return sandbox.world.businesses[business_in(sandbox, country)].books
-
-
-async def customer(server: LiveServer, http: httpx.AsyncClient, business: str) -> str:
-    query = "query($b: ID) { contacts(business: $b, kind: CUSTOMER, first: 1) { nodes { id } } }"
-    body = await server.graphql(http, "acme", query, {"b": business})
-    contact: str = body["data"]["contacts"]["nodes"][0]["id"]
-    return contact
-
-
 def quote_input(contact: str, **fields: Any) -> dict[str, Any]:
     return {
         "contactId": contact,
@@ -68,12 +63,6 @@ def quote_input(contact: str, **fields: Any) -> dict[str, Any]:
         ],
         **fields,
     }
-
-
-async def create(
-    server: LiveServer, http: httpx.AsyncClient, name: str, data: dict[str, Any], **variables: Any
-) -> Any:
-    return await server.graphql(http, "acme", mutation(name), {"input": data, **variables})
 
 
 # Every live country for quotes; estimates share the writer, so two countries for them.
@@ -95,8 +84,10 @@ async def test_a_quote_is_created_with_its_lines_taxed_as_an_invoice(
     kind: ArtefactKind,
 ) -> None:
     business = business_in(sandbox, country)
-    contact = await customer(server, http, business)
-    body = await create(server, http, name, quote_input(contact), key=new_key(), business=business)
+    contact = await contact_of(server, http, business, "CUSTOMER")
+    body = await send_input(
+        server, http, mutation(name), quote_input(contact), key=new_key(), business=business
+    )
     assert "errors" not in body, body["errors"]
     created = body["data"][name]
     stored = books_in(sandbox, country).artefacts(kind)[created["remoteId"]]
@@ -114,9 +105,9 @@ async def test_a_quote_is_created_with_its_lines_taxed_as_an_invoice(
 async def test_a_draft_quote_is_created_as_a_draft(
     server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient
 ) -> None:
-    contact = await customer(server, http, business_in(sandbox, "GB"))
-    body = await create(
-        server, http, "createQuote", quote_input(contact, draft=True), key=new_key()
+    contact = await contact_of(server, http, business_in(sandbox, "GB"), "CUSTOMER")
+    body = await send_input(
+        server, http, mutation("createQuote"), quote_input(contact, draft=True), key=new_key()
     )
     assert "errors" not in body, body["errors"]
     assert body["data"]["createQuote"]["status"] == "DRAFT"
@@ -152,12 +143,14 @@ async def test_a_quote_sage_would_refuse_is_refused_before_any_write(
     fields: dict[str, Any],
     field: str,
 ) -> None:
-    contact = await customer(server, http, business_in(sandbox, "GB"))
+    contact = await contact_of(server, http, business_in(sandbox, "GB"), "CUSTOMER")
     before = dict(books_in(sandbox, "GB").artefacts(kind))
     await refused_before_writing(
         http,
         sandbox,
-        lambda: create(server, http, name, quote_input(contact, **fields), key=new_key()),
+        lambda: send_input(
+            server, http, mutation(name), quote_input(contact, **fields), key=new_key()
+        ),
         field,
     )
     assert books_in(sandbox, "GB").artefacts(kind) == before
@@ -171,10 +164,12 @@ async def test_a_retried_key_creates_one_quote_listed_at_once(
     name: str,
     kind: ArtefactKind,
 ) -> None:
-    contact = await customer(server, http, business_in(sandbox, "GB"))
+    contact = await contact_of(server, http, business_in(sandbox, "GB"), "CUSTOMER")
     before = len(books_in(sandbox, "GB").artefacts(kind))
     key = new_key()
-    data = await written_once(lambda: create(server, http, name, quote_input(contact), key=key))
+    data = await written_once(
+        lambda: send_input(server, http, mutation(name), quote_input(contact), key=key)
+    )
     assert len(books_in(sandbox, "GB").artefacts(kind)) == before + 1
     many = "quotes" if name == "createQuote" else "estimates"
     listed = await server.graphql(

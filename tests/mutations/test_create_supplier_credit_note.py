@@ -11,12 +11,18 @@ import httpx
 import pytest
 
 from ledgergraph.sandbox import RunningSandbox
-from ledgergraph.sandbox.books import Books
 from tests.mutations.conftest import new_key
 from tests.queries.conftest import business_in
 from tests.support.fixtures import sandbox_fixture, server_fixture
 from tests.support.server import LiveServer
-from tests.support.writes import connect_demo, refused_before_writing, written_once
+from tests.support.writes import (
+    books_in,
+    connect_demo,
+    contact_of,
+    refused_before_writing,
+    send_input,
+    written_once,
+)
 
 sandbox = sandbox_fixture(scale=0.1)
 server = server_fixture(prepare=connect_demo, retry_max_delay=0.05)
@@ -27,17 +33,6 @@ CREATE = """mutation($key: String, $input: DocumentInput!, $business: ID) {
     id remoteId number status vendorReference contact { remoteId balance { amount } }
     netAmount { amount } totalAmount { amount currency }
     lines { taxRate { kind } ledgerAccount { roles } } } }"""
-
-
-def books_in(sandbox: RunningSandbox, country: str) -> Books:
-    return sandbox.world.businesses[business_in(sandbox, country)].books
-
-
-async def supplier(server: LiveServer, http: httpx.AsyncClient, business: str) -> str:
-    query = "query($b: ID) { contacts(business: $b, kind: SUPPLIER, first: 1) { nodes { id } } }"
-    body = await server.graphql(http, "acme", query, {"b": business})
-    contact: str = body["data"]["contacts"]["nodes"][0]["id"]
-    return contact
 
 
 def note_input(contact: str, **fields: Any) -> dict[str, Any]:
@@ -59,20 +54,16 @@ def note_input(contact: str, **fields: Any) -> dict[str, Any]:
     }
 
 
-async def create(
-    server: LiveServer, http: httpx.AsyncClient, data: dict[str, Any], **variables: Any
-) -> Any:
-    return await server.graphql(http, "acme", CREATE, {"input": data, **variables})
-
-
 @pytest.mark.parametrize("country", LIVE_COUNTRIES)
 async def test_a_supplier_credit_note_is_created_and_lowers_what_is_owed(
     server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient, country: str
 ) -> None:
     business = business_in(sandbox, country)
     books = books_in(sandbox, country)
-    contact = await supplier(server, http, business)
-    body = await create(server, http, note_input(contact), key=new_key(), business=business)
+    contact = await contact_of(server, http, business, "SUPPLIER")
+    body = await send_input(
+        server, http, CREATE, note_input(contact), key=new_key(), business=business
+    )
     assert "errors" not in body, body["errors"]
     created = body["data"]["createSupplierCreditNote"]
     stored = books.purchase_credit_notes[created["remoteId"]]
@@ -104,12 +95,12 @@ async def test_a_credit_note_sage_would_refuse_is_refused_before_any_write(
     fields: dict[str, Any],
     field: str,
 ) -> None:
-    contact = await supplier(server, http, business_in(sandbox, "GB"))
+    contact = await contact_of(server, http, business_in(sandbox, "GB"), "SUPPLIER")
     before = dict(books_in(sandbox, "GB").purchase_credit_notes)
     await refused_before_writing(
         http,
         sandbox,
-        lambda: create(server, http, note_input(contact, **fields), key=new_key()),
+        lambda: send_input(server, http, CREATE, note_input(contact, **fields), key=new_key()),
         field,
     )
     assert books_in(sandbox, "GB").purchase_credit_notes == before
@@ -118,8 +109,8 @@ async def test_a_credit_note_sage_would_refuse_is_refused_before_any_write(
 async def test_a_retried_key_creates_one_supplier_credit_note(
     server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient
 ) -> None:
-    contact = await supplier(server, http, business_in(sandbox, "GB"))
+    contact = await contact_of(server, http, business_in(sandbox, "GB"), "SUPPLIER")
     before = len(books_in(sandbox, "GB").purchase_credit_notes)
     key = new_key()
-    await written_once(lambda: create(server, http, note_input(contact), key=key))
+    await written_once(lambda: send_input(server, http, CREATE, note_input(contact), key=key))
     assert len(books_in(sandbox, "GB").purchase_credit_notes) == before + 1

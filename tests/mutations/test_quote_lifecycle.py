@@ -14,11 +14,18 @@ import pytest
 from ledgergraph.sandbox import RunningSandbox
 from ledgergraph.sandbox.books.records import ArtefactKind
 from tests.mutations.conftest import new_key
-from tests.mutations.test_create_quote import books_in, create, customer, quote_input
+from tests.mutations.test_create_quote import mutation, quote_input
 from tests.queries.conftest import business_in
 from tests.support.fixtures import sandbox_fixture, server_fixture
 from tests.support.server import LiveServer
-from tests.support.writes import connect_demo, refused_before_writing, written_once
+from tests.support.writes import (
+    books_in,
+    connect_demo,
+    contact_of,
+    refused_before_writing,
+    send_input,
+    written_once,
+)
 
 sandbox = sandbox_fixture(scale=0.1)
 server = server_fixture(prepare=connect_demo, retry_max_delay=0.05)
@@ -39,8 +46,10 @@ QUOTE = """query($id: ID!) { node(id: $id) {
 async def new_quote(
     server: LiveServer, http: httpx.AsyncClient, business: str, name: str = "createQuote"
 ) -> dict[str, Any]:
-    contact = await customer(server, http, business)
-    body = await create(server, http, name, quote_input(contact), key=new_key(), business=business)
+    contact = await contact_of(server, http, business, "CUSTOMER")
+    body = await send_input(
+        server, http, mutation(name), quote_input(contact), key=new_key(), business=business
+    )
     assert "errors" not in body, body["errors"]
     created: dict[str, Any] = body["data"][name]
     return created

@@ -21,6 +21,7 @@ from tests.queries.conftest import business_in, data, reset_stats, sage_calls
 from tests.support.fixtures import sandbox_fixture
 from tests.support.rounds import Rounds
 from tests.support.server import LiveServer
+from tests.support.writes import books_in
 
 # Small books: the ledger of a few dozen documents is enough, and seeds fast.
 sandbox = sandbox_fixture(scale=0.1)
@@ -49,10 +50,6 @@ SIGNS = {"assets": ("ASSET", 1), "liabilities": ("LIABILITY", -1), "equity": ("E
 
 def amount(money: dict[str, Any]) -> Decimal:
     return Decimal(money["amount"])
-
-
-def books_in(sandbox: RunningSandbox, country: str) -> Books:
-    return sandbox.world.businesses[business_in(sandbox, country)].books
 
 
 def middle_of_the_books(books: Books) -> dt.date:

@@ -7,10 +7,10 @@ import httpx
 import pytest
 
 from ledgergraph.sandbox import RunningSandbox
-from ledgergraph.sandbox.books import Books
 from tests.queries.conftest import business_in, data, reset_stats, sage_calls
 from tests.support.fixtures import sandbox_fixture
 from tests.support.server import LiveServer
+from tests.support.writes import books_in
 
 # Small books: fewer than 200 addresses and people, so each list is one page.
 sandbox = sandbox_fixture(scale=0.1)
@@ -19,10 +19,6 @@ PEOPLE = """query($first: Int!, $business: ID) { contacts(first: $first, busines
   nodes { remoteId
     addresses { id remoteId addressType isMainAddress address { line1 postalCode countryCode } }
     contactPersons { remoteId name email roles isMainContact } } } }"""
-
-
-def books_in(sandbox: RunningSandbox, country: str) -> Books:
-    return sandbox.world.businesses[business_in(sandbox, country)].books
 
 
 @pytest.mark.parametrize("country", ["GB", "CA", "DE"])

@@ -24,6 +24,7 @@ from ledgergraph.sandbox.books.ledger import ledger_entries
 from tests.queries.conftest import business_in, data, reset_stats, sage_calls
 from tests.support.fixtures import sandbox_fixture
 from tests.support.server import LiveServer
+from tests.support.writes import books_in
 
 # Small books: the ledger of a few dozen documents is enough, and seeds fast.
 sandbox = sandbox_fixture(scale=0.1)
@@ -46,10 +47,6 @@ ENTRIES = """query($business: ID, $first: Int, $after: String, $from: Date, $to:
     nodes { id remoteId date transactionId transactionType debit { amount currency }
       credit { amount } ledgerAccount { remoteId code } } } }"""
 EVER = {"from": "2000-01-01", "to": "2099-12-31"}
-
-
-def books_in(sandbox: RunningSandbox, country: str) -> Books:
-    return sandbox.world.businesses[business_in(sandbox, country)].books
 
 
 def amount(money: dict[str, Any]) -> Decimal:

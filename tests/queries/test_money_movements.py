@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from ledgergraph.sandbox import RunningSandbox
-from ledgergraph.sandbox.books import Books
 from tests.queries.conftest import business_in, data, reset_stats, sage_calls
 from tests.support.fixtures import sandbox_fixture
 from tests.support.server import LiveServer
+from tests.support.writes import books_in
 
 # Small books: a few of each, every list one page of Sage's.
 sandbox = sandbox_fixture(scale=0.1)
@@ -34,10 +34,6 @@ EVERYTHING = """query($business: ID) {
 OTHERS = """query($first: Int, $after: String, $from: Date, $to: Date) {
   otherPayments(first: $first, after: $after, fromDate: $from, toDate: $to) {
     totalCount pageInfo { hasNextPage endCursor } nodes { id remoteId date reference } } }"""
-
-
-def books_in(sandbox: RunningSandbox, country: str) -> Books:
-    return sandbox.world.businesses[business_in(sandbox, country)].books
 
 
 def live(records: dict[str, Any]) -> set[str]:

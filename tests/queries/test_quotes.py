@@ -10,11 +10,11 @@ import httpx
 import pytest
 
 from ledgergraph.sandbox import RunningSandbox
-from ledgergraph.sandbox.books import Books
 from ledgergraph.sandbox.books.records import ArtefactKind
 from tests.queries.conftest import business_in, data
 from tests.support.fixtures import sandbox_fixture
 from tests.support.server import LiveServer
+from tests.support.writes import books_in
 
 # Small books: a few quotes and estimates per business are enough, and seed fast.
 sandbox = sandbox_fixture(scale=0.1)
@@ -49,10 +49,6 @@ def listing(field: str) -> str:
           totalAmount {{ amount currency }}
           lines {{ netAmount {{ amount }} taxRate {{ remoteId }} ledgerAccount {{ remoteId }} }}
         }} }} }}"""
-
-
-def books_in(sandbox: RunningSandbox, country: str) -> Books:
-    return sandbox.world.businesses[business_in(sandbox, country)].books
 
 
 def seeded(sandbox: RunningSandbox, country: str, kind: ArtefactKind) -> dict[str, str]:

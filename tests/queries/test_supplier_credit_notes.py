@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from ledgergraph.sandbox import RunningSandbox
-from ledgergraph.sandbox.books import Books
 from tests.queries.conftest import business_in, data
 from tests.support.fixtures import sandbox_fixture
 from tests.support.server import LiveServer
+from tests.support.writes import books_in
 
 # Small books: a few credit notes per business are enough, and seed fast.
 sandbox = sandbox_fixture(scale=0.1)
@@ -28,10 +28,6 @@ NOTES = """query($business: ID, $first: Int, $after: String, $status: DocumentSt
       contact { remoteId kinds } totalAmount { amount currency } outstandingAmount { amount }
       lines { netAmount { amount } taxRate { remoteId } ledgerAccount { remoteId } }
       payments { remoteId } } } }"""
-
-
-def books_in(sandbox: RunningSandbox, country: str) -> Books:
-    return sandbox.world.businesses[business_in(sandbox, country)].books
 
 
 def seeded(sandbox: RunningSandbox, country: str) -> set[str]:

@@ -1,6 +1,6 @@
 """What the mutation tests share: tenant ``acme`` on the demo user's British business, its
-books in a country and their bank accounts, a mutation sent with its input, a write sent twice
-with one key, and a write refused before it reached Sage."""
+books in a country and their bank accounts, a contact of a kind, a mutation sent with its
+input, a write sent twice with one key, and a write refused before it reached Sage."""
 
 from __future__ import annotations
 
@@ -38,6 +38,18 @@ def bank_account_ids(books: Books) -> dict[str, str]:
         a.bank_account_type_id: encode("BankAccount", books.business_id, a.id)
         for a in books.bank_accounts.values()
     }
+
+
+async def contact_of(
+    server: LiveServer, http: httpx.AsyncClient, business: str, kind: str, index: int = 0
+) -> str:
+    """The global ID of ``business``'s ``index``-th (of its first three) contact of ``kind``
+    (``CUSTOMER``, ``SUPPLIER``), as tenant ``acme`` lists them."""
+    query = """query($b: ID, $k: ContactKind) {
+      contacts(business: $b, kind: $k, first: 3) { nodes { id } } }"""
+    body = await server.graphql(http, "acme", query, {"b": business, "k": kind})
+    contact: str = body["data"]["contacts"]["nodes"][index]["id"]
+    return contact
 
 
 async def send_input(
