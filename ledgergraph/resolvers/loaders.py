@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast
 from strawberry.dataloader import DataLoader
 
 from ledgergraph import kinds, model
-from ledgergraph.connectors.sage.reads import SageReads
+from ledgergraph.connectors.sage.reads import Listing, SageReads
 from ledgergraph.connectors.sage.resources import Resource
 from ledgergraph.errors import NotFound
 from ledgergraph.ids import GlobalId
@@ -64,30 +64,26 @@ class WholeListLoader(DataLoader[Key, Any]):
         self._reads = reads
         self._batching = batching
         self.resource = resource
-        self._lists: dict[str, asyncio.Task[list[Any]]] = {}
+        self._lists: dict[str, asyncio.Task[Listing]] = {}
 
-    def all(self, business: str) -> asyncio.Task[list[Any]]:
+    async def all(self, business: str) -> list[Any]:
+        return (await self._listing(business)).all()
+
+    def _listing(self, business: str) -> asyncio.Task[Listing]:
         task = self._lists.get(business)
         if task is None:
-            task = self._reads.begin(self._everything(business))
+            task = self._reads.begin(self._reads.listing(self.resource, business))
             self._lists[business] = task
         return task
-
-    async def _everything(self, business: str) -> list[Any]:
-        return await self._reads.everything(self.resource, business)
 
     async def _load(self, keys: Sequence[Key]) -> list[Any]:
         if not self._batching:
             # The naive baseline the benchmark compares against: one GET per reference.
             return [await self._reads.one(self.resource, b, i) for b, i in keys]
         businesses = list(dict.fromkeys(b for b, _ in keys))
-        lists = await asyncio.gather(*(self.all(b) for b in businesses))
-        index: dict[Key, Any] = {
-            (b, obj.remote_id): obj
-            for b, objs in zip(businesses, lists, strict=True)
-            for obj in objs
-        }
-        return [index.get(key) for key in keys]
+        listings = await asyncio.gather(*(self._listing(b) for b in businesses))
+        by_business = dict(zip(businesses, listings, strict=True))
+        return [by_business[b].get(remote_id) for b, remote_id in keys]
 
 
 class BusinessDetailsLoader(DataLoader[str, model.Business]):
@@ -218,7 +214,12 @@ class Loaders:
         """Remember objects a list already returned, so resolving them costs nothing."""
         if not self.batching:
             return
+        # A page's objects are of one type or a few: each type's kind is looked up once.
+        kind_of: dict[type, kinds.ObjectKind | None] = {}
         for obj in objects:
-            kind = next((k for k in kinds.KINDS if type(obj) is k.model), None)
+            cls = type(obj)
+            if cls not in kind_of:
+                kind_of[cls] = next((k for k in kinds.KINDS if cls is k.model), None)
+            kind = kind_of[cls]
             if kind is not None and len(kind.resources) == 1:
                 self.of(kind.resource).prime((obj.business_id, obj.remote_id), obj)

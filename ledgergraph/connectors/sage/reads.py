@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import math
 import weakref
-from collections.abc import Coroutine, Hashable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Hashable, Iterable, Mapping
 from contextvars import ContextVar
 from typing import Any, Protocol, TypeVar
 
@@ -301,6 +301,14 @@ class SageReads:
         mapper = await self.mapper(business_id)
         return [self._build(resource, business_id, mapper, p) for p in payloads]
 
+    async def listing(self, resource: Resource, business_id: str) -> Listing:
+        """The whole list, its objects built as they are looked up (``Listing``)."""
+        payloads = await self._all_payloads(resource, business_id)
+        mapper = await self.mapper(business_id)
+        return Listing(
+            payloads, lambda payload: self._build(resource, business_id, mapper, payload)
+        )
+
     async def many(
         self, resource: Resource, business_id: str, remote_ids: Iterable[str]
     ) -> dict[str, Any]:
@@ -500,6 +508,37 @@ class SageReads:
             )
         )
         return bodies
+
+
+class Listing:
+    """A whole list's objects, each built on first use: a page's lines name a handful of a
+    chart of dozens of ledger accounts, whose rules would otherwise classify them all."""
+
+    def __init__(self, payloads: list[dict[str, Any]], build: Callable[[Any], Any]) -> None:
+        self._payloads = payloads
+        self._build = build
+        self._by_id: dict[str, dict[str, Any]] = {str(p.get("id")): p for p in payloads}
+        self._built: dict[str, Any] = {}
+        self._all: list[Any] | None = None
+
+    def all(self) -> list[Any]:
+        if self._all is None:
+            self._all = [self._build(p) for p in self._payloads]
+            # Later duplicates win, as in an index built from the whole list.
+            self._built = {obj.remote_id: obj for obj in self._all}
+        return self._all
+
+    def get(self, remote_id: str) -> Any | None:
+        if self._all is None and remote_id not in self._built:
+            payload = self._by_id.get(remote_id)
+            built = None if payload is None else self._build(payload)
+            if built is None or built.remote_id != remote_id:
+                # A kind whose remote id is not the payload's ``id`` (reference data keyed by
+                # its code): every object built, as ``SageReads.everything`` does.
+                self.all()
+            else:
+                self._built[remote_id] = built
+        return self._built.get(remote_id)
 
 
 # Without a response cache, a client's known totals are its own (in this process only).
