@@ -48,7 +48,7 @@ import logging
 import secrets
 import struct
 import time
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -138,6 +138,11 @@ class ResponseCache:
         self.built = ObjectMemo()
         self._generations = RequestGenerations(kv)
 
+    @property
+    def local_size(self) -> tuple[int, int]:
+        """(entries, bytes of memory) this process's copy holds now; (0, 0) without one."""
+        return (0, 0) if self._local is None else self._local.size
+
     async def get(self, tenant: str, business: str, kind: str, request_key: str) -> bytes | None:
         """The cached response, or ``None``; a miss lets this task ``put`` the response.
 
@@ -159,12 +164,13 @@ class ResponseCache:
         try:
             generation = await self._generation(tenant, business, kind)
             entry = keys.cache_entry(tenant, business, kind, generation, digest)
-            local = None if self._local is None else self._local.get(entry)
+            family = (tenant, business, kind)
+            local = None if self._local is None else self._local.get(entry, family, generation)
             if local is not None and _fresh(local, bound, None):
                 return self._hit(kind, local)
             stored = _decode(await self._kv.get(entry))
             if stored is not None and _fresh(stored, bound, self._ttl(kind)):
-                return self._hit(kind, self._keep(kind, entry, stored))
+                return self._hit(kind, self._keep(kind, entry, stored, family, generation))
             if self._leases is not None:
                 name = keys.cache_fill(tenant, business, kind, generation, digest)
                 if await self._leases.take(name):
@@ -175,7 +181,7 @@ class ResponseCache:
                         tenant, business, kind, generation, digest, name, seen
                     )
                     if filled is not None and _fresh(filled, bound, self._ttl(kind)):
-                        return self._hit(kind, self._keep(kind, entry, filled))
+                        return self._hit(kind, self._keep(kind, entry, filled, family, generation))
                     # Fetched here after all: under the generation current now (the fetch
                     # starts after this read, so an invalidation seen here is behind it).
                     generation = await self._generation(tenant, business, kind, fresh=True)
@@ -203,7 +209,8 @@ class ResponseCache:
         except StoreUnavailable as exc:
             logger.warning("response cache unavailable, not caching: %s", exc)
         else:
-            self._keep(kind, key, _Stored(fetched_at, response))
+            family = (tenant, business, kind)
+            self._keep(kind, key, _Stored(fetched_at, response), family, pending.generation)
         if pending.fill is not None and self._leases is not None:
             await self._leases.release(pending.fill)
 
@@ -260,11 +267,15 @@ class ResponseCache:
     def _ttl(self, kind: str) -> float:
         return self._ttls.get(kind, self._default_ttl)
 
-    def _keep(self, kind: str, entry: str, stored: _Stored) -> LocalEntry:
+    def _keep(
+        self, kind: str, entry: str, stored: _Stored, family: Hashable, generation: str
+    ) -> LocalEntry:
         ttl = self._ttl(kind)
         if self._local is None:
             return LocalEntry(stored.fetched_at, stored.body, stored.fetched_at + ttl)
-        return self._local.put(entry, stored.fetched_at, stored.body, ttl)
+        return self._local.put(
+            entry, stored.fetched_at, stored.body, ttl, family=family, generation=generation
+        )
 
     def _hit(self, kind: str, found: LocalEntry) -> LocalEntry:
         request_context.note_cache_hit(found.fetched_at)

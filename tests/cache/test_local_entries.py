@@ -66,3 +66,29 @@ def test_replacing_an_entry_counts_its_bytes_once() -> None:
     local.put("a", time.time(), b"x" * 10, ttl=60)
     local.put("a", time.time(), b"y" * 20, ttl=60)
     assert local.size == (1, 20 * HELD)
+
+
+@pytest.mark.parametrize("seen_by", ["get", "put"])
+def test_a_newer_generation_of_a_family_drops_its_older_entries_at_once(seen_by: str) -> None:
+    local = LocalEntries()
+    now = time.time()
+    for key in ("a1", "a2"):
+        local.put(key, now, b"x" * 10, ttl=60, family="contacts", generation="g1")
+    local.put("b1", now, b"y" * 10, ttl=60, family="invoices", generation="g1")
+    if seen_by == "get":
+        assert local.get("a3", "contacts", "g2") is None
+    else:
+        local.put("a3", now, b"z" * 10, ttl=60, family="contacts", generation="g2")
+    assert local.get("a1") is None
+    assert local.get("a2") is None
+    assert local.get("b1") is not None
+    assert (local.get("a3") is not None) is (seen_by == "put")
+    assert local.size == (1 + (seen_by == "put"), (10 + 10 * (seen_by == "put")) * HELD)
+
+
+def test_entries_of_the_generation_held_stay() -> None:
+    local = LocalEntries()
+    local.put("a1", time.time(), b"x", ttl=60, family="contacts", generation="g1")
+    local.put("a2", time.time(), b"x", ttl=60, family="contacts", generation="g1")
+    assert local.get("a1", "contacts", "g1") is not None
+    assert local.get("a2", "contacts", "g1") is not None

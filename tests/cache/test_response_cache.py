@@ -201,6 +201,21 @@ async def test_an_invalidation_by_another_process_retires_this_ones_copy(store: 
     assert await cache.get("acme", "b1", "contacts", "/contacts") is None
 
 
+async def test_an_invalidated_family_leaves_this_process_copy_at_its_next_read(
+    store: Store,
+) -> None:
+    cache = _process(store)
+    for page in ("/contacts?page=1", "/contacts?page=2"):
+        await _fill(cache, "b1", "contacts", page, b"c" * 100)
+    await _fill(cache, "b1", "invoices", "/invoices", b"i" * 100)
+    assert cache.local_size[0] == 3
+    await _process(store).invalidate("acme", "b1", "contacts")
+    # Neither page can be hit again: both leave at once, not when the LRU reaches them.
+    assert await _in_task(cache, "b1", "/contacts?page=1") is None
+    assert cache.local_size[0] == 1
+    assert await cache.get("acme", "b1", "invoices", "/invoices") == b"i" * 100
+
+
 async def test_an_entry_is_decoded_once_per_process(cache: ResponseCache) -> None:
     await _fill(cache, "b1", "contacts", "/contacts", b'{"$items": [{"id": "c1"}]}')
     first = await cache.lookup("acme", "b1", "contacts", "/contacts")
