@@ -76,6 +76,10 @@ WORKER_ENV = {
     # answer RATE_LIMITED by design at this load.
     "LEDGERGRAPH_RATE_LIMIT_REQUESTS": "0",
     "LEDGERGRAPH_SAGE_BUDGET_PER_MINUTE": "0",
+    # The RSS target looks for leaks: the per-process cache copy still filling towards its
+    # bound (256 MB by default) would read as growth in a run of minutes. At 32 MB it is full
+    # within the warm-up; bench/warm.py and bench/memory.py show the default's own footprint.
+    "LEDGERGRAPH_RESPONSE_CACHE_LOCAL_MB": "32",
 }
 # (Sage user, business key): each tenant writes to its own business.
 TENANTS = [

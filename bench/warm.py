@@ -58,7 +58,7 @@ from redis.asyncio import Redis
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import LoadResult, cpu_seconds, load, percentile, post, wait_healthy
+from _support import LoadResult, cpu_seconds, load, percentile, post, rss_kb, wait_healthy
 from baseline_server import list_key
 
 from ledgergraph.sandbox import RunningSandbox, SandboxConfig, serve_sandbox
@@ -242,6 +242,7 @@ class Server:
     cpu: float = 0.0  # server CPU seconds over the timed rounds
     redis_url: str | None = None  # the Redis of this server alone, if it has one
     redis_commands: dict[str, int] = field(default_factory=dict)  # sent during the timed rounds
+    rss_kb: int | None = None  # after the timed rounds: what the warm data costs it in memory
 
     @property
     def url(self) -> str:
@@ -493,6 +494,8 @@ async def timed(
                 ),
                 flush=True,
             )
+    for server in servers:
+        server.rss_kb = rss_kb(server.process.pid)
     print(f"Sage calls during the timed rounds: {await sage_calls(http, sandbox) - before}")
 
 
@@ -506,6 +509,10 @@ async def redis_commands(url: str | None) -> dict[str, int]:
     finally:
         await client.aclose()
     return {name.removeprefix("cmdstat_"): int(row["calls"]) for name, row in stats.items()}
+
+
+def _megabytes(kb: int | None) -> str:
+    return "?" if kb is None else f"{kb / 1024:.0f}"
 
 
 def report(args: argparse.Namespace, servers: list[Server]) -> bool:
@@ -527,7 +534,7 @@ def report(args: argparse.Namespace, servers: list[Server]) -> bool:
     )
     header = (
         f"{'server':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms/req':>11} "
-        f"{'ratio req/s':>12} {'ratio CPU':>10}  target"
+        f"{'ratio req/s':>12} {'ratio CPU':>10} {'RSS MB':>7}  target"
     )
     print(header)
     ok = True
@@ -542,7 +549,7 @@ def report(args: argparse.Namespace, servers: list[Server]) -> bool:
             verdict = f"≥ {TARGET:.2f} {'PASS' if met else 'FAIL'}"
         print(
             f"{server.name:<16} {rate:8.1f} {p50 * 1000:8.1f} {p95 * 1000:8.1f} {cpu_ms:11.2f} "
-            f"{by_rate:12.2f} {by_cpu:10.2f}  {verdict}"
+            f"{by_rate:12.2f} {by_cpu:10.2f} {_megabytes(server.rss_kb):>7}  {verdict}"
             + (f"  ({failures} failed)" if failures else "")
         )
         ok = ok and not failures

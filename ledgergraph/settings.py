@@ -77,8 +77,10 @@ class Settings(BaseSettings):
         description="Seconds a cached Sage response is kept past its TTL, to be served (with "
         "extensions.stale) when the Sage budget refuses a fresh read; 0: never served stale.",
     )
+    # Too small a copy costs memory as well as time: every concurrent request then decodes its
+    # own copy of the pages it misses (bench/warm.py: RSS 672 MB at 32, 272 MB at 256).
     response_cache_local_mb: int = Field(
-        default=32,
+        default=256,
         ge=0,
         description="Megabytes of memory each process spends keeping recently used cache "
         "entries, decoded, and the objects built from them (a warm hit then reads only a small "
