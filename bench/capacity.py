@@ -119,6 +119,7 @@ class Plan:
     operations_per_tenant: int
     # ... of a tenant using over twice the others' average loop time (fair admission).
     heavy_operations: int
+    heavy_share: float
 
     @property
     def poll_interval(self) -> float:
@@ -148,6 +149,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
             app_budget=not args.no_app_budget,
             operations_per_tenant=args.operations_per_tenant,
             heavy_operations=args.heavy_operations,
+            heavy_share=args.heavy_share,
         )
     return Plan(
         tenants=args.tenants,
@@ -166,6 +168,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         app_budget=not args.no_app_budget,
         operations_per_tenant=args.operations_per_tenant,
         heavy_operations=args.heavy_operations,
+        heavy_share=args.heavy_share,
     )
 
 
@@ -522,6 +525,7 @@ async def run(plan: Plan, smoke: bool) -> int:
                     LEDGERGRAPH_SAGE_APP_TENANT_IN_FLIGHT=str(plan.tenant_in_flight),
                     LEDGERGRAPH_GRAPHQL_TENANT_CONCURRENCY=str(plan.operations_per_tenant),
                     LEDGERGRAPH_GRAPHQL_TENANT_HEAVY_CONCURRENCY=str(plan.heavy_operations),
+                    LEDGERGRAPH_GRAPHQL_TENANT_HEAVY_SHARE=str(plan.heavy_share),
                     LEDGERGRAPH_LOG_LEVEL="WARNING",
                 )
 
@@ -648,7 +652,8 @@ async def run(plan: Plan, smoke: bool) -> int:
         f"tenants {plan.tenants}, live subscribers {plan.subscribers}, interactive "
         f"{plan.interactive}, noisy 1 x {plan.noisy_concurrency} lanes, 2 workers, "
         f"app budget {'on' if plan.app_budget else 'OFF'}, operations per tenant per worker "
-        f"{plan.operations_per_tenant or 'unlimited'} (a heavy tenant's {plan.heavy_operations})"
+        f"{plan.operations_per_tenant or 'unlimited'} (a heavy tenant's {plan.heavy_operations}, "
+        f"at most {plan.heavy_share:.0%} of the loop)"
     )
     print(
         f"sandbox: {plan.sage_in_flight} in flight per app, {plan.latency_ms:.0f} ms per call; "
@@ -754,6 +759,12 @@ def main() -> int:
         default=Settings.model_fields["graphql_tenant_heavy_concurrency"].default,
         help="... of a tenant using over twice the others' average loop time per worker "
         "(= --operations-per-tenant: fair admission off)",
+    )
+    parser.add_argument(
+        "--heavy-share",
+        type=float,
+        default=Settings.model_fields["graphql_tenant_heavy_share"].default,
+        help="... and the share of a worker's loop it may use while others are active (1: no cap)",
     )
     parser.add_argument("--serve-sandbox", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()

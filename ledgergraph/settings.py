@@ -349,6 +349,14 @@ class Settings(BaseSettings):
         "the other active tenants on a worker, and over 5 % of it (instead of "
         "GRAPHQL_TENANT_CONCURRENCY).",
     )
+    graphql_tenant_heavy_share: float = Field(
+        default=0.1,
+        ge=0.05,
+        le=1.0,
+        description="The share of a worker's loop a heavy tenant (see "
+        "GRAPHQL_TENANT_HEAVY_CONCURRENCY) may use while other tenants are active: past it, "
+        "its operations wait until its use decays (1: no cap).",
+    )
     graphql_fair_half_life: float = Field(
         default=2.0,
         gt=0,

@@ -159,6 +159,37 @@ async def test_a_heavy_tenant_runs_narrower_while_another_tenant_is_active() -> 
     await asyncio.gather(*noisy)
 
 
+async def test_a_heavy_tenant_over_its_loop_share_waits_until_its_use_decays() -> None:
+    clock = _Clock()
+    admission = OperationAdmission(
+        per_tenant=3,
+        max_queued=10,
+        max_wait=30,
+        heavy_concurrency=1,
+        heavy_share=0.1,
+        half_life=2.0,
+        meter=False,
+        clock=clock,
+    )
+    release_quiet = asyncio.Event()
+    quiet = asyncio.create_task(_hold(admission, "quiet", release_quiet))
+    await _until(lambda: admission.running("quiet") == 1)
+    # A steady 10 % of the loop settles at 0.29 s decayed: 2 s is far over it.
+    admission.charge("noisy", 2.0)
+    noisy = asyncio.create_task(_hold(admission, "noisy", asyncio.Event()))
+    await _until(lambda: admission.queued("noisy") == 1)
+    assert (admission.limit("noisy"), admission.running("noisy")) == (0, 0)
+    async with admission.admit("quiet"):  # the other tenant is not held back
+        assert admission.running("quiet") == 2
+
+    clock.now += 3 * admission.half_life  # 2 s decays to 0.25 s, under the cap
+    await _until(lambda: admission.running("noisy") == 1)  # with no event but time
+    assert admission.limit("noisy") == 1  # heavy still: narrowed, no longer held
+    noisy.cancel()
+    release_quiet.set()
+    await quiet
+
+
 @pytest.mark.parametrize(("used", "limit"), [(0.05, 3), (5.0, 1)])
 def test_only_a_tenant_using_a_noticeable_share_of_the_loop_is_narrowed(
     used: float, limit: int
@@ -278,6 +309,8 @@ fair = server_fixture(
     graphql_tenant_queue=QUEUE,
     graphql_tenant_queue_wait=30.0,
     graphql_tenant_heavy_concurrency=1,
+    # Narrowed, not held: the cap on a heavy tenant's share has a test of its own above.
+    graphql_tenant_heavy_share=1.0,
     graphql_fair_half_life=3600.0,  # the configured cost below does not fade during the test
     rate_limit_requests=0,
     sync_enabled=False,
