@@ -111,6 +111,8 @@ async def sage_window(
     size = page_size(first)
     anchor = decode_cursor(after, order.name) if after else None
     business_id = await business_of(context, business)
+    if prefetch is not None:
+        prefetch.begin(context, business_id)
     sage = _Sage(context, resource, business_id, {**filters, **order.params})
     if anchor is None:
         items, total = await sage.window(0, size)
@@ -161,6 +163,8 @@ async def filtered_window(
     """A window of what Sage cannot filter: the lists Sage filters by ``reads`` (one set of
     parameters each), read whole, merged, filtered by ``keep`` and ordered here."""
     page_size(first)
+    if prefetch is not None:
+        prefetch.begin(context, business_id)
     lists = await asyncio.gather(
         *(_Sage(context, resource, business_id, {**p, **order.params}).everything() for p in reads)
     )

@@ -69,6 +69,11 @@ class WholeListLoader(DataLoader[Key, Any]):
     async def all(self, business: str) -> list[Any]:
         return (await self._listing(business)).all()
 
+    def begin(self, business: str) -> None:
+        """Start reading the business's list now, for loads to come."""
+        if self._batching:
+            self._listing(business)
+
     def _listing(self, business: str) -> asyncio.Task[Listing]:
         task = self._lists.get(business)
         if task is None:

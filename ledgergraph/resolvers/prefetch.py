@@ -17,7 +17,7 @@ nothing here lists them per type.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,7 @@ from strawberry.types.field import StrawberryField
 from ledgergraph import kinds
 from ledgergraph.connectors.sage.reads import SageReads
 from ledgergraph.resolvers.context import Context, Info
+from ledgergraph.resolvers.loaders import WholeListLoader
 from ledgergraph.schema.node import FOLLOWS
 
 # At most this many turns of the loop, and seconds, does a page wait for its references'
@@ -64,6 +65,13 @@ class Plan:
     follows: tuple[tuple[str, kinds.ObjectKind], ...]
     within: tuple[tuple[str, Plan], ...]
 
+    def followed_kinds(self) -> Iterator[kinds.ObjectKind]:
+        """Every kind followed, here and in the objects held."""
+        for _attribute, kind in self.follows:
+            yield kind
+        for _attribute, plan in self.within:
+            yield from plan.followed_kinds()
+
     def collect(self, obj: Any, into: dict[kinds.ObjectKind, list[tuple[str, str]]]) -> None:
         for attribute, kind in self.follows:
             ref = getattr(obj, attribute, None)
@@ -83,6 +91,17 @@ class Prefetch:
     """The references a list field's selection follows under its items."""
 
     plan: Plan
+
+    def begin(self, context: Context, business_id: str) -> None:
+        """Before the page is read: start the whole lists its references are read from (tax
+        rates, ledger accounts, bank accounts), which need no id from the page, so they are
+        on their way in the page's round rather than the next. A page naming none of them
+        (empty, say) costs their call anyway: one page of reference data, cached."""
+        loaders = context.loaders
+        for kind in dict.fromkeys(self.plan.followed_kinds()):
+            loader = loaders.of(kind.resource)
+            if isinstance(loader, WholeListLoader):
+                loader.begin(business_id)
 
     async def start(self, context: Context, items: Iterable[Any]) -> None:
         """Load what ``items`` name, and let the batches run until their calls have left."""

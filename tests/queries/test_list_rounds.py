@@ -96,3 +96,50 @@ async def test_a_small_batch_reads_the_pages_when_they_are_known_to_cost_fewer_c
     assert [n["name"] for n in found["nodes"]] == [n["name"] for n in listed["contacts"]["nodes"]]
     # Three ids, a list known to be two pages long: its two pages, not three GETs by id.
     assert await sage_calls(http, sandbox) == {"GET /v3.1/contacts": 2}
+
+
+@pytest.mark.parametrize(
+    ("query", "rounds", "calls"),
+    [
+        (
+            "{ invoices(first: 20) { nodes { lines { taxRate { name } ledgerAccount { name } } } } "
+            "}",
+            1,
+            {"sales_invoices": 1, "tax_rates": 1, "ledger_accounts": 1},
+        ),
+        # A contact is read by the ids the page names: the next round.
+        (
+            "{ invoices(first: 20) { nodes { contact { name } lines { taxRate { name } } } } }",
+            2,
+            {"sales_invoices": 1, "tax_rates": 1, "contacts": 2},
+        ),
+    ],
+    ids=["whole-lists-only", "and-contacts"],
+)
+async def test_the_whole_lists_a_page_refers_to_are_read_in_the_pages_round(
+    server: LiveServer,
+    sandbox: RunningSandbox,
+    http: httpx.AsyncClient,
+    query: str,
+    rounds: int,
+    calls: dict[str, int],
+) -> None:
+    assert server.runtime is not None
+    expected = await data(server, http, query)  # learns the lists' lengths, as a server has
+    await http.post(f"{sandbox.url}/__sandbox/faults", json={"latency_ms": 100})
+    await server.runtime.sage.invalidate(
+        TenantId("acme"),
+        business_in(sandbox, "GB"),
+        "sales_invoices",
+        "tax_rates",
+        "ledger_accounts",
+        "contacts",
+    )
+    await reset_stats(http, sandbox)
+    recorder = Rounds(sandbox.api_url).watch(server.runtime.http)
+
+    assert await data(server, http, query) == expected
+
+    made = await sage_calls(http, sandbox)
+    assert made == {f"GET /v3.1/{resource}": n for resource, n in calls.items()}
+    assert recorder.count() == rounds
