@@ -112,7 +112,7 @@ async def sage_window(
     anchor = decode_cursor(after, order.name) if after else None
     business_id = await business_of(context, business)
     if prefetch is not None:
-        prefetch.begin(context, business_id)
+        prefetch.begin(context, business_id, size)
     sage = _Sage(context, resource, business_id, {**filters, **order.params})
     if anchor is None:
         items, total = await sage.window(0, size)
@@ -162,9 +162,9 @@ async def filtered_window(
 ) -> ListPage[Any]:
     """A window of what Sage cannot filter: the lists Sage filters by ``reads`` (one set of
     parameters each), read whole, merged, filtered by ``keep`` and ordered here."""
-    page_size(first)
+    size = page_size(first)
     if prefetch is not None:
-        prefetch.begin(context, business_id)
+        prefetch.begin(context, business_id, size)
     lists = await asyncio.gather(
         *(_Sage(context, resource, business_id, {**p, **order.params}).everything() for p in reads)
     )

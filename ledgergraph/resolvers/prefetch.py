@@ -92,16 +92,24 @@ class Prefetch:
 
     plan: Plan
 
-    def begin(self, context: Context, business_id: str) -> None:
-        """Before the page is read: start the whole lists its references are read from (tax
-        rates, ledger accounts, bank accounts), which need no id from the page, so they are
-        on their way in the page's round rather than the next. A page naming none of them
-        (empty, say) costs their call anyway: one page of reference data, cached."""
+    def begin(self, context: Context, business_id: str, size: int) -> None:
+        """Before a page of ``size`` items is read: start the whole lists its references are
+        read from (tax rates, ledger accounts, bank accounts), which need no id from the
+        page, so they are on their way in the page's round rather than the next; and the
+        short lists its items name by id (a business's contacts, ``SageReads.list_ahead``).
+        A page naming none of them (empty, say) costs their calls anyway: a page or two,
+        cached."""
         loaders = context.loaders
+        if not loaders.batching:
+            return
         for kind in dict.fromkeys(self.plan.followed_kinds()):
             loader = loaders.of(kind.resource)
             if isinstance(loader, WholeListLoader):
                 loader.begin(business_id)
+        for _attribute, kind in self.plan.follows:
+            if not isinstance(loaders.of(kind.resource), WholeListLoader):
+                reads = loaders.reads
+                reads.begin(reads.list_ahead(kind.resource, business_id, up_to=size))
 
     async def start(self, context: Context, items: Iterable[Any]) -> None:
         """Load what ``items`` name, and let the batches run until their calls have left."""

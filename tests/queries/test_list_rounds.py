@@ -1,5 +1,6 @@
 """Reads of whole lists and batches ask for every page they need in one round, from the list's
-known total; a known total that is wrong costs a call or a round, never a wrong answer."""
+known total, and short lists a page refers to are read in the page's own round; a known total
+that is wrong costs a call or a round, never a wrong answer."""
 
 from __future__ import annotations
 
@@ -35,9 +36,12 @@ async def _hint(server: LiveServer, sandbox: RunningSandbox, total: int) -> None
 @pytest.mark.parametrize(
     ("hint", "extra_calls", "rounds"),
     [
-        (None, 0, 2),  # the list's own total, learnt by the query before
-        (150, 0, 3),  # too small: one page, then page 1 tells of the second
-        (450, 1, 2),  # too large: a third page asked for, answered empty
+        # The list's own total, learnt by the query before: two pages, read ahead of the
+        # page naming the contacts, in its round.
+        (None, 0, 1),
+        (150, 0, 2),  # too small: one page ahead, then page 1 tells of the second
+        # Too large: three pages are not read ahead; a third page asked for, answered empty.
+        (450, 1, 2),
     ],
 )
 async def test_a_batch_asks_for_the_pages_its_known_total_says_in_one_round(
@@ -107,14 +111,14 @@ async def test_a_small_batch_reads_the_pages_when_they_are_known_to_cost_fewer_c
             1,
             {"sales_invoices": 1, "tax_rates": 1, "ledger_accounts": 1},
         ),
-        # A contact is read by the ids the page names: the next round.
+        # Contacts too: their list is two pages, and a page of twenty may name more.
         (
             "{ invoices(first: 20) { nodes { contact { name } lines { taxRate { name } } } } }",
-            2,
+            1,
             {"sales_invoices": 1, "tax_rates": 1, "contacts": 2},
         ),
     ],
-    ids=["whole-lists-only", "and-contacts"],
+    ids=["whole-lists", "and-a-short-list-by-id"],
 )
 async def test_the_whole_lists_a_page_refers_to_are_read_in_the_pages_round(
     server: LiveServer,
@@ -143,3 +147,24 @@ async def test_the_whole_lists_a_page_refers_to_are_read_in_the_pages_round(
     made = await sage_calls(http, sandbox)
     assert made == {f"GET /v3.1/{resource}": n for resource, n in calls.items()}
     assert recorder.count() == rounds
+
+
+async def test_a_page_too_short_to_name_more_ids_than_the_list_has_pages_reads_by_id(
+    server: LiveServer, sandbox: RunningSandbox, http: httpx.AsyncClient
+) -> None:
+    assert server.runtime is not None
+    query = "{ invoices(first: 2) { nodes { contact { name } } } }"
+    total = (await data(server, http, WHOLE))["contacts"]["totalCount"]
+    assert 200 < total <= 400, "the seeded business should have two pages of contacts"
+    expected = await data(server, http, query)
+    await http.post(f"{sandbox.url}/__sandbox/faults", json={"latency_ms": 40})
+    await _cold(server, sandbox, http)
+    recorder = Rounds(sandbox.api_url).watch(server.runtime.http)
+
+    assert await data(server, http, query) == expected
+
+    made = await sage_calls(http, sandbox)
+    # Two ids at most, two pages of contacts: not read ahead, each read by id after the page.
+    assert "GET /v3.1/contacts" not in made, made
+    assert 1 <= sum(n for call, n in made.items() if call.startswith("GET /v3.1/contacts/")) <= 2
+    assert recorder.count() == 2

@@ -53,6 +53,10 @@ class MapperFactory(Protocol):
 
 # At or below this many ids, a batch is fetched one GET per id without listing first.
 SMALL_BATCH = 3
+# A list known to be this many pages or fewer is read whole before the page naming its ids
+# arrives, when that page may name twice as many ids (``list_ahead``): a round less, for at
+# most a call more than GETs by id (a page that names one contact).
+AHEAD_PAGES = 2
 FULL = {"attributes": "all"}
 # Sage sends a contact's balance only when asked for it.
 _ASKED: dict[str, dict[str, str]] = {"contacts": {"show_balance": "true"}}
@@ -354,6 +358,34 @@ class SageReads:
             if not outcome.done():
                 outcome.set_result(read)
         return await self._from_list(resource, business_id, wanted, read)
+
+    async def list_ahead(self, resource: Resource, business_id: str, *, up_to: int) -> None:
+        """A page about to be read names up to ``up_to`` ids of ``resource``: if the whole list
+        is known to be at most ``AHEAD_PAGES`` pages, and the page may name twice that many
+        ids, read it now, in the page's round, for the batches of those ids to share
+        (``many``). A list grown past the pages known is read to the end if that takes at
+        most ``AHEAD_PAGES`` more, else what it lacks is read by id."""
+        key = (resource.name, business_id)
+        if key in self._listed:
+            return
+        known = await self._known_pages(resource, business_id, None)
+        if known is None or known > AHEAD_PAGES or up_to < 2 * known or key in self._listed:
+            return
+        outcome: asyncio.Future[_Listed | None] = asyncio.get_running_loop().create_future()
+        self._listed[key] = outcome
+        read: _Listed | None = None
+        try:
+            bodies = await self._pages(resource, business_id, range(1, known + 1))
+            pages = await self._learn_pages(resource, business_id, None, bodies[0])
+            rest = range(len(bodies) + 1, pages + 1)
+            if 0 < len(rest) <= AHEAD_PAGES:
+                bodies += await self._pages(resource, business_id, rest)
+            read = (_by_id(bodies), pages <= len(bodies))
+        except Exception:  # said to the batches by a None: they read for themselves
+            pass
+        finally:
+            # None on a failure: the batches read for themselves (and meet the error there).
+            outcome.set_result(read)
 
     async def _from_list(
         self, resource: Resource, business_id: str, wanted: list[str], listed: _Listed
