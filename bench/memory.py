@@ -14,15 +14,16 @@ subscriptions stay open), so every two points compare like with like; CPU time
 no subscribers: their markers go through Redis).
 
 It prints, per worker: RSS, objects and CPU at each point, with the objects kept per 1 000
-requests since the point before; RSS growth from warm-up to the end; objects retained per
-1 000 requests from warm-up to the end and over the *last half* of the run. The bounded
-caches (the per-process entries, the object memo, the decoded connection records) fill
-during the first minutes -- their objects are kept on purpose, up to their budget -- so the
-last half, once they are full, is the figure that tells a leak (targets are judged on RSS
-growth after warm-up and on the last half's objects). Also the types that grew most, CPU ms
-per request. With ``--compare-freeze`` a second worker runs with ``gc.freeze()`` made a no-op,
-on the same load (round-robin), to price ``ledgergraph.serving``'s freeze. Exits 1 if the
-(first) worker misses a target. A script, not a test:
+requests since the point before; RSS growth and objects retained per 1 000 requests from
+warm-up to the end and over the *last half* of the run. The bounded caches (the per-process
+entries, the object memo, the decoded connection records) fill during the first minutes --
+their objects are kept on purpose, up to their budget -- so the last half, once they are
+full, is the figure that tells a leak, and both targets are judged on it (at the default
+256 MB copy the caches fill for about five minutes of this load; at 32 MB, within the
+first). Also the types that grew most, CPU ms per request. With ``--compare-freeze`` a
+second worker runs with ``gc.freeze()`` made a no-op, on the same load (round-robin), to
+price ``ledgergraph.serving``'s freeze. Exits 1 if the (first) worker misses a target. A
+script, not a test:
 
     .venv/bin/python bench/memory.py --duration 480 --compare-freeze [--store memory]
 """
@@ -286,12 +287,17 @@ def report(args: argparse.Namespace, workers: list[ProbedWorker]) -> bool:
         middle = min(points[:-1] or points, key=lambda p: abs(p.requests - half))
         served = max(1, last.requests - first.requests)
         rss_growth = last.rss_kb / first.rss_kb - 1
+        rss_last_half = last.rss_kb / middle.rss_kb - 1
         per_1000 = _kept_per_1000(first, last)
         last_half = _kept_per_1000(middle, last)
         cpu_ms = (last.cpu - first.cpu) * 1000 / served
         grown = Counter(last.types)
         grown.subtract(first.types)
-        print(f"RSS growth after warm-up: {rss_growth:+.1%} (target < {TARGET_RSS_GROWTH:.0%})")
+        print(
+            f"RSS growth: {rss_growth:+.1%} after warm-up (the bounded caches filling), "
+            f"{rss_last_half:+.1%} over the last half, from {middle.elapsed:.0f} s "
+            f"(target < {TARGET_RSS_GROWTH:.0%})"
+        )
         print(
             f"objects retained per 1 000 requests: {per_1000:+.0f} after warm-up (the bounded "
             f"caches filling), {last_half:+.0f} over the last half, from {middle.elapsed:.0f} s "
@@ -300,7 +306,7 @@ def report(args: argparse.Namespace, workers: list[ProbedWorker]) -> bool:
         print(f"CPU per request: {cpu_ms:.2f} ms ({served} requests after warm-up)")
         print("grew most: " + ", ".join(f"{name} {n:+d}" for name, n in grown.most_common(6)))
         if worker.index == 0:
-            ok = rss_growth < TARGET_RSS_GROWTH and last_half < TARGET_OBJECTS_PER_1000
+            ok = rss_last_half < TARGET_RSS_GROWTH and last_half < TARGET_OBJECTS_PER_1000
     print("\nmemory: targets met" if ok else "\nmemory: TARGETS MISSED")
     return ok
 
