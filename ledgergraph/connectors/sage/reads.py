@@ -369,7 +369,9 @@ class SageReads:
         if key in self._listed:
             return
         known = await self._known_pages(resource, business_id, None)
-        if known is None or known > AHEAD_PAGES or up_to < 2 * known or key in self._listed:
+        if known is None or not 1 <= known <= AHEAD_PAGES or up_to < 2 * known:
+            return
+        if key in self._listed:  # asked for while the length was looked up
             return
         outcome: asyncio.Future[_Listed | None] = asyncio.get_running_loop().create_future()
         self._listed[key] = outcome
