@@ -58,8 +58,9 @@ async def test_a_batch_asks_for_the_pages_its_known_total_says_in_one_round(
     expected = await data(server, http, CONTACTS)
     if hint is not None:
         await _hint(server, sandbox, hint)
-    # Each Sage call takes long enough for calls asked for together to overlap.
-    await http.post(f"{sandbox.url}/__sandbox/faults", json={"latency_ms": 40})
+    # Each Sage call takes long enough for calls asked for together to overlap, on a busy
+    # machine too (at 40 ms a read-ahead page once left after the page it was ahead of).
+    await http.post(f"{sandbox.url}/__sandbox/faults", json={"latency_ms": 100})
     await _cold(server, sandbox, http)
     recorder = Rounds(sandbox.api_url).watch(server.runtime.http)
 
