@@ -63,8 +63,9 @@ _ASKED: dict[str, dict[str, str]] = {"contacts": {"show_balance": "true"}}
 
 
 # How many turns of the event loop a small batch gives the lists it waited for to batch their
-# references (graphql-core completes the items, then the loaders dispatch).
-_TURNS = 50
+# references (graphql-core completes the items, then the loaders dispatch). A few ms when no
+# batch comes; 50 ran out on a loaded CI machine once a page's read-ahead tasks took turns too.
+_TURNS = 500
 # A list's payloads by id, and whether they are the whole list (else its first pages).
 _Listed = tuple[dict[str, dict[str, Any]], bool]
 
