@@ -1136,10 +1136,12 @@ def report(figures: Figures) -> bool:
     start = _rss_at(survivor, 0, points["start"])
     middle = _rss_at(survivor, 0, points["middle"])
     end = _rss_at(survivor, 0, points["end"])
-    growth = (end / start - 1) if start and end else float("inf")
+    # Judged over the second half, as bench/memory.py does: the bounded caches fill after the
+    # warm-up (a minute's run once grew +14 % from 18 s to its middle, +0.3 % after it).
+    growth = (end / middle - 1) if middle and end else float("inf")
     results.append(
         (
-            f"RSS growth, worker {survivor.index} (never killed)",
+            f"RSS growth over the second half, worker {survivor.index} (never killed)",
             f"{growth:+.1%} ({(start or 0) / 1024:.1f} -> {(middle or 0) / 1024:.1f} -> "
             f"{(end or 0) / 1024:.1f} MB)",
             f"< {TARGET_RSS_GROWTH:.0%}",
